@@ -1,0 +1,118 @@
+/** Per-namespace counters; plain numbers, so counting on the hot path costs an increment. */
+export class NamespaceCounters {
+  l1Hits = 0;
+  l2Hits = 0;
+  staleHits = 0;
+  misses = 0;
+  /** Misses that joined a load already in flight instead of starting one. */
+  coalesced = 0;
+  /** Calls that bypassed the cache (`condition` false). */
+  bypassed = 0;
+  loads = 0;
+  loadErrors = 0;
+  loadMsTotal = 0;
+  /** Loads whose result was not stored because an eviction happened meanwhile. */
+  discardedLoads = 0;
+  /** Background refreshes started by hits close to expiry. */
+  refreshes = 0;
+  l1Writes = 0;
+  evictions = 0;
+  decodeErrors = 0;
+}
+
+/** Upper bounds (seconds) of the load-duration histogram buckets. */
+export const LOAD_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export class LoadDurationHistogram {
+  readonly counts = new Array<number>(LOAD_DURATION_BUCKETS.length + 1).fill(0);
+  sum = 0;
+  count = 0;
+
+  observe(seconds: number): void {
+    let i = 0;
+    while (i < LOAD_DURATION_BUCKETS.length && seconds > LOAD_DURATION_BUCKETS[i]!) i++;
+    this.counts[i]!++;
+    this.sum += seconds;
+    this.count++;
+  }
+}
+
+export class L2Counters {
+  reads = 0;
+  writes = 0;
+  errors = 0;
+  timeouts = 0;
+  /** Exponentially weighted moving average of L2 round trips, in ms. */
+  latencyMs = 0;
+  lastError: string | undefined;
+
+  observeLatency(ms: number): void {
+    this.latencyMs = this.latencyMs === 0 ? ms : this.latencyMs * 0.9 + ms * 0.1;
+  }
+}
+
+export const ALERT_THRESHOLDS = {
+  minHitRate: 0.8,
+  maxL2LatencyMs: 100,
+  maxEvictionRate: 0.1,
+  maxL1MemoryRatio: 0.8,
+  /** Hit-rate alerts wait for this many requests, so a cold start is not an alert. */
+  minRequestsForHitRate: 100,
+} as const;
+
+export interface TierCounts {
+  hits: number;
+  misses: number;
+}
+
+export interface NamespaceStatsSnapshot {
+  hitRate: number;
+  requests: number;
+  l1: TierCounts;
+  l2: TierCounts;
+  stale: number;
+  coalesced: number;
+  bypassed: number;
+  loads: number;
+  loadErrors: number;
+  avgLoadMs: number;
+  discardedLoads: number;
+  refreshes: number;
+  evictions: number;
+  l1Evictions: number;
+  decodeErrors: number;
+  l1Entries: number;
+  l1Bytes: number;
+  l1MaxBytes: number;
+}
+
+export const hitRate = (hits: number, requests: number) => (requests === 0 ? 0 : hits / requests);
+
+/** The per-namespace snapshot, derived from counters and L1 usage. */
+export function namespaceSnapshot(
+  c: NamespaceCounters,
+  l1: { entries: number; bytes: number; maxBytes: number; pressureEvictions: number },
+): NamespaceStatsSnapshot {
+  const hits = c.l1Hits + c.l2Hits + c.staleHits;
+  const requests = hits + c.misses;
+  return {
+    hitRate: hitRate(hits, requests),
+    requests,
+    l1: { hits: c.l1Hits, misses: requests - c.l1Hits },
+    l2: { hits: c.l2Hits, misses: c.misses },
+    stale: c.staleHits,
+    coalesced: c.coalesced,
+    bypassed: c.bypassed,
+    loads: c.loads,
+    loadErrors: c.loadErrors,
+    avgLoadMs: c.loads === 0 ? 0 : c.loadMsTotal / c.loads,
+    discardedLoads: c.discardedLoads,
+    refreshes: c.refreshes,
+    evictions: c.evictions,
+    l1Evictions: l1.pressureEvictions,
+    decodeErrors: c.decodeErrors,
+    l1Entries: l1.entries,
+    l1Bytes: l1.bytes,
+    l1MaxBytes: l1.maxBytes,
+  };
+}

@@ -1,0 +1,16 @@
+export const memoryOnlyMode = () =>
+  'REDIS_URL is not set: the cache runs memory-only (L1 in this process, then the database); replicas do not share entries or evictions';
+export const redisMode = (url: string) => `L2 cache on Redis at ${url}`;
+export const unknownNamespace = (name: string, known: readonly string[]) =>
+  `Unknown cache namespace "${name}"; configured namespaces: ${known.join(', ')}`;
+export const requestScopedSkipped = (provider: string, method: string) =>
+  `${provider}.${method} has cache decorators but ${provider} is request-scoped; its methods are not cached`;
+export const notCacheable = (key: string, reason: string) => `Value for ${key} was not cached: ${reason}`;
+export const undecodable = (key: string, reason: string) =>
+  `Discarded an L2 entry that could not be decoded (${key}): ${reason}`;
+export const circuitOpened = (failures: number, cooldownMs: number) =>
+  `L2 circuit opened after ${failures} consecutive Redis failures; serving from L1 and the source for ${cooldownMs} ms`;
+export const circuitClosed = (replayed: number) =>
+  `L2 circuit closed: Redis answers again (${replayed} pending evictions replayed)`;
+export const busResubscribed = () =>
+  'Invalidation bus resubscribed after an interruption: L1 dropped, because evictions may have been missed';

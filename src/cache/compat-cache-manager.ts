@@ -1,0 +1,55 @@
+import { createCache, KeyvAdapter, type Cache, type CacheManagerStore } from 'cache-manager';
+import { redisInsStore } from 'cache-manager-ioredis-yet';
+import type { Redis } from 'ioredis';
+import { Keyv } from 'keyv';
+import { LRUCache } from 'lru-cache';
+import { META_SEGMENT } from './cache.constants.js';
+import type { ResolvedCacheOptions } from './cache-options.js';
+import type { RedisConnections } from './redis-connections.js';
+
+const COMPAT_L1_MAX_ENTRIES = 10_000;
+const COMPAT_L1_MAX_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The `CACHE_MANAGER` that `@nestjs/cache-manager` consumers inject (its `CacheInterceptor`,
+ * third-party modules): `cache-manager` 7 over two Keyv stores, a bounded LRU and Redis through
+ * `cache-manager-ioredis-yet` on the module's own connection, under `<prefix>:%meta:cm:`.
+ *
+ * The service's own caching goes through `HybridCacheService`, not this. The Redis store's sharp
+ * edges are designed around here: its `reset()` would `FLUSHDB` and its `keys()` would run `KEYS`,
+ * so both are replaced by SCAN-based versions confined to this prefix.
+ */
+export function createCompatCacheManager(options: ResolvedCacheOptions, redis: RedisConnections | null): Cache {
+  const l1 = new Keyv({
+    store: new LRUCache<string, string>({
+      max: COMPAT_L1_MAX_ENTRIES,
+      maxSize: COMPAT_L1_MAX_BYTES,
+      sizeCalculation: (value) => 64 + String(value).length * 2,
+    }),
+  });
+  if (!redis) return createCache({ stores: [l1] });
+  const client = redis.client as Redis;
+  const namespace = `${options.prefix}:${META_SEGMENT}:cm`;
+  const scanKeys = async (match: string) => {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await client.scan(cursor, 'MATCH', match, 'COUNT', 500);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    return keys;
+  };
+  // The package's typings target cache-manager 5; at run time it is the store KeyvAdapter expects.
+  const store: CacheManagerStore = {
+    ...(redisInsStore(client) as unknown as CacheManagerStore),
+    name: 'ioredis',
+    keys: () => scanKeys(`${namespace}:*`),
+    reset: async () => {
+      const keys = await scanKeys(`${namespace}:*`);
+      for (let i = 0; i < keys.length; i += 500) await client.unlink(...keys.slice(i, i + 500));
+    },
+  };
+  const l2 = new Keyv({ store: new KeyvAdapter(store), namespace });
+  return createCache({ stores: [l1, l2] });
+}

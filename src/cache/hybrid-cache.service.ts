@@ -1,0 +1,702 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { deserialize } from 'node:v8';
+import { performance } from 'node:perf_hooks';
+import { encodeKey, fullKey, globMatcher, namespacePrefix, patternGlob, type CacheKey, type KeyPattern } from './cache-keys.js';
+import { CacheDecodeError, decodeEntry, encodeEntry, type EncodedEntry } from './cache-codec.js';
+import { CacheContext, type CacheOutcome, type CacheTier } from './cache-context.js';
+import type { ResolvedCacheOptions } from './cache-options.js';
+import type { ResolvedPolicy } from './cache-policy.js';
+import {
+  ALERT_THRESHOLDS,
+  hitRate,
+  L2Counters,
+  LOAD_DURATION_BUCKETS,
+  LoadDurationHistogram,
+  NamespaceCounters,
+  namespaceSnapshot,
+  type NamespaceStatsSnapshot,
+} from './cache-stats.js';
+import { BUS_SEGMENT, VIDCACHE_OPTIONS, VIDCACHE_REDIS } from './cache.constants.js';
+import { circuitClosed, circuitOpened, notCacheable, undecodable, unknownNamespace } from './cache.messages.js';
+import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
+import { evictionSetSize, PendingEvictions, type EvictionSet } from './eviction-set.js';
+import { InvalidationBus } from './invalidation-bus.js';
+import { makeImmutable } from './immutable-value.js';
+import type { CacheStore, SetOptions } from './stores/cache-store.js';
+import type { L1Entry } from './stores/memory.store.js';
+import { MemoryStore } from './stores/memory.store.js';
+import { RedisStore, type L2Observation, type RedisClient } from './stores/redis.store.js';
+
+/** Options of one read-through call. */
+export interface WrapOptions<T> {
+  /** Overrides the policy's L2 TTL (and caps L1's). */
+  readonly ttlMs?: number;
+  /** Tags for the stored entry, fixed or computed from the loaded value. */
+  readonly tags?: readonly string[] | ((value: T) => readonly string[]);
+  /** Checked after loading: true means the value is returned but not stored. */
+  readonly unless?: (value: T) => boolean;
+}
+
+/** A namespace as the hybrid cache sees it: resolved once, so a hit does no lookups by name. */
+export interface CacheNamespace {
+  readonly name: string;
+  readonly policy: ResolvedPolicy;
+  readonly keyPrefix: string;
+  readonly counters: NamespaceCounters;
+  /** Pre-built outcomes, so recording a hit allocates nothing. */
+  readonly outcomes: Readonly<Record<'l1' | 'l2' | 'stale' | 'bypass', CacheOutcome>>;
+}
+
+interface Flight {
+  readonly namespace: string;
+  readonly key: string;
+  /** Set by an eviction that lands while the load runs: its result must not be stored. */
+  invalidated: boolean;
+  /** The entry may carry tags, so a tag eviction must invalidate it. */
+  readonly tagged: boolean;
+  promise?: Promise<LoadResult>;
+}
+
+interface LoadResult {
+  readonly value: unknown;
+  readonly tier: CacheTier;
+  readonly stored: boolean;
+}
+
+export type L2Status = 'up' | 'down' | 'disabled';
+
+export interface CacheStatsSnapshot {
+  overall: { hitRate: number; requests: number; hits: number; misses: number; stale: number; loads: number };
+  namespaces: Record<string, NamespaceStatsSnapshot>;
+  l1: { entries: number; bytes: number; maxBytes: number; maxEntries: number };
+  l2: {
+    status: L2Status;
+    circuit: CircuitState | 'disabled';
+    latencyMs: number;
+    reads: number;
+    writes: number;
+    errors: number;
+    timeouts: number;
+    circuitOpened: number;
+    pendingEvictions: number;
+    lastError: string | undefined;
+  };
+  bus: { published: number; received: number; malformed: number; resubscriptions: number } | undefined;
+  inFlight: number;
+  loadDurations: { buckets: readonly number[]; counts: readonly number[]; sum: number; count: number };
+  alerts: string[];
+}
+
+const isTimeout = (error: unknown) => error instanceof Error && /timed? ?out/i.test(error.message);
+const readValue = (entry: L1Entry) => (entry.cloneOnRead ? structuredClone(entry.value) : entry.value);
+
+/**
+ * The hybrid cache: L1 (this process) in front of L2 (Redis, shared by every replica) in front of
+ * the source. Every read, write and eviction of the service goes through it.
+ *
+ * Reads (`wrap`):
+ * 1. L1 hit: served without touching Redis.
+ * 2. L2 hit: copied into L1 for the TTL that remains in L2, capped by the L1 TTL.
+ * 3. Miss: one load per key however many callers wait; stored in both tiers unless an eviction
+ *    happened meanwhile (locally: the flight is invalidated; across replicas: a conditional store).
+ * 4. The source fails: a value expired less than the grace period ago is served, marked stale.
+ *
+ * Redis trouble never fails a call: every L2 operation is bounded by a timeout, a circuit breaker
+ * skips L2 after repeated failures, and evictions that could not reach Redis are replayed when it
+ * answers again, before L2 is read again.
+ */
+@Injectable()
+export class HybridCacheService implements CacheStore, OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger('HybridCache');
+  readonly l1: MemoryStore;
+  private readonly l2: RedisStore | undefined;
+  private readonly bus: InvalidationBus | undefined;
+  private readonly breaker: CircuitBreaker;
+  private readonly pending: PendingEvictions;
+  private readonly namespaces = new Map<string, CacheNamespace>();
+  private readonly flights = new Map<string, Flight>();
+  private readonly l2Counters = new L2Counters();
+  private readonly loadHistogram = new LoadDurationHistogram();
+  private readonly now: () => number;
+  private recovering: Promise<void> | undefined;
+  private recoveryTimer: NodeJS.Timeout | undefined;
+  private shuttingDown = false;
+
+  constructor(
+    @Inject(VIDCACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    @Inject(VIDCACHE_REDIS) private readonly redis: { client: RedisClient; subscriber: RedisClient } | null,
+    private readonly context: CacheContext,
+  ) {
+    this.now = options.now;
+    this.l1 = new MemoryStore(options);
+    for (const policy of options.policies.values()) {
+      const name = policy.namespace;
+      const outcome = (tier: CacheTier): CacheOutcome => ({ namespace: name, tier, stored: false });
+      this.namespaces.set(name, {
+        name,
+        policy,
+        keyPrefix: namespacePrefix(options.prefix, name),
+        counters: new NamespaceCounters(),
+        outcomes: { l1: outcome('l1'), l2: outcome('l2'), stale: outcome('stale'), bypass: outcome('bypass') },
+      });
+    }
+    this.breaker = new CircuitBreaker({
+      failureThreshold: options.l2.failureThreshold,
+      cooldownMs: options.l2.cooldownMs,
+      now: this.now,
+    });
+    this.pending = new PendingEvictions(
+      options.maxPendingEvictions,
+      (key) => this.l1.namespaceOf(key),
+      () => [...this.namespaces.keys()],
+    );
+    if (redis) {
+      this.l2 = new RedisStore(redis.client, options);
+      this.bus = new InvalidationBus(redis.client, redis.subscriber, `${options.prefix}:${BUS_SEGMENT}`, options.instanceId, {
+        onEvictions: (set) => this.applyLocally(set),
+        onResubscribed: () => this.dropLocalState(),
+      });
+    }
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!this.redis) return;
+    const { client } = this.redis;
+    client.on('close', () => {
+      if (!this.shuttingDown && this.breaker.allowsCalls && this.breaker.open()) this.logger.warn(circuitOpened(0, this.options.l2.cooldownMs));
+    });
+    client.on('ready', () => this.scheduleRecovery(true));
+    this.recoveryTimer = setInterval(() => this.scheduleRecovery(false), this.options.l2.cooldownMs).unref();
+    if (client.status !== 'ready') this.breaker.open();
+    try {
+      await this.bus!.start();
+    } catch (error) {
+      // The subscriber reconnects and resubscribes by itself; until then this replica runs on L1 + source.
+      this.logger.warn(`Invalidation bus not subscribed yet: ${(error as Error).message}`);
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.shuttingDown = true;
+    clearInterval(this.recoveryTimer);
+    await this.bus?.close();
+  }
+
+  /** The resolved namespace, for callers that resolve it once (the decorators). */
+  namespace(name: string): CacheNamespace {
+    const namespace = this.namespaces.get(name);
+    if (!namespace) throw new Error(unknownNamespace(name, [...this.namespaces.keys()]));
+    return namespace;
+  }
+
+  /** The full Redis key of an entry. */
+  keyOf(namespace: string, key: CacheKey): string {
+    return fullKey(this.options.prefix, this.namespace(namespace).name, key);
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  /**
+   * Returns the cached value, or loads it once (however many callers ask at the same time), stores
+   * it in both tiers and returns it. Values returned are immutable; see `immutable-value.ts`.
+   *
+   * @example
+   * const video = await cache.wrap('video', ['video', id], () => repository.findById(id));
+   */
+  wrap<T>(namespace: string, key: CacheKey, loader: () => Promise<T> | T, options?: WrapOptions<T>): Promise<T> {
+    const ns = this.namespace(namespace);
+    return this.wrapKey(ns, ns.keyPrefix + encodeKey(key), loader, options);
+  }
+
+  /** `wrap` for a resolved namespace and an encoded key (the decorators' path). */
+  wrapKey<T>(ns: CacheNamespace, key: string, loader: () => Promise<T> | T, options?: WrapOptions<T>): Promise<T> {
+    const now = this.now();
+    const entry = this.l1.lookup(ns.name, key, now);
+    if (entry !== undefined && entry.freshUntil > now) {
+      ns.counters.l1Hits++;
+      this.context.record(ns.outcomes.l1);
+      if (ns.policy.earlyRefresh > 0 && entry.freshUntil - now < ns.policy.earlyRefresh * ns.policy.l1TtlMs) {
+        this.refresh(ns, key, loader, options, entry);
+      }
+      return Promise.resolve(readValue(entry) as T);
+    }
+    return this.miss(ns, key, loader, options, entry);
+  }
+
+  /** Calls the source without the cache (a `condition` said no), and records it. */
+  bypass<T>(ns: CacheNamespace, call: () => T): T {
+    ns.counters.bypassed++;
+    this.context.record(ns.outcomes.bypass);
+    return call();
+  }
+
+  /** The value under a key from L1 or L2, without loading; `undefined` on a miss. */
+  async get<T>(namespace: string, key: CacheKey): Promise<T | undefined> {
+    const ns = this.namespace(namespace);
+    const k = ns.keyPrefix + encodeKey(key);
+    const now = this.now();
+    const entry = this.l1.lookup(ns.name, k, now);
+    if (entry !== undefined && entry.freshUntil > now) {
+      ns.counters.l1Hits++;
+      return readValue(entry) as T;
+    }
+    const fromL2 = await this.readL2(ns, k, now, undefined);
+    if (fromL2.entry) {
+      ns.counters.l2Hits++;
+      return readValue(fromL2.entry) as T;
+    }
+    ns.counters.misses++;
+    return undefined;
+  }
+
+  private async miss<T>(
+    ns: CacheNamespace,
+    key: string,
+    loader: () => Promise<T> | T,
+    options: WrapOptions<T> | undefined,
+    stale: L1Entry | undefined,
+  ): Promise<T> {
+    const joined = this.flights.get(key);
+    if (joined?.promise) {
+      ns.counters.coalesced++;
+      const result = await joined.promise;
+      this.context.record({ namespace: ns.name, tier: result.tier, stored: result.stored });
+      return result.value as T;
+    }
+    const result = await this.fly(ns, key, options?.tags !== undefined, (flight) => this.load(ns, key, loader, options, flight, stale, false));
+    this.context.record({ namespace: ns.name, tier: result.tier, stored: result.stored });
+    return result.value as T;
+  }
+
+  /** Runs a load as the one flight for its key; callers that arrive meanwhile join it. */
+  private async fly(
+    ns: CacheNamespace,
+    key: string,
+    tagged: boolean,
+    load: (flight: Flight) => Promise<LoadResult>,
+  ): Promise<LoadResult> {
+    const flight: Flight = { namespace: ns.name, key, invalidated: false, tagged };
+    const registered = this.flights.size < this.options.maxInFlight;
+    if (registered) this.flights.set(key, flight);
+    try {
+      flight.promise = load(flight);
+      return await flight.promise;
+    } finally {
+      if (registered && this.flights.get(key) === flight) this.flights.delete(key);
+    }
+  }
+
+  /** A hit close to expiry reloads in the background, once; errors are counted, never thrown. */
+  private refresh<T>(
+    ns: CacheNamespace,
+    key: string,
+    loader: () => Promise<T> | T,
+    options: WrapOptions<T> | undefined,
+    current: L1Entry,
+  ): void {
+    if (this.flights.has(key)) return;
+    ns.counters.refreshes++;
+    void this.fly(ns, key, options?.tags !== undefined, (flight) => this.load(ns, key, loader, options, flight, current, true)).catch(() => undefined);
+  }
+
+  /**
+   * One load of a key:
+   * 1. read L2 (a fresh value ends here; a stale one is kept for stale-if-error) and note what it held;
+   * 2. call the source (on failure, serve the stale value if there is one);
+   * 3. encode, then store in L2 only if no eviction happened since step 1, then in L1.
+   */
+  private async load<T>(
+    ns: CacheNamespace,
+    key: string,
+    loader: () => Promise<T> | T,
+    options: WrapOptions<T> | undefined,
+    flight: Flight,
+    l1Entry: L1Entry | undefined,
+    refreshing: boolean,
+  ): Promise<LoadResult> {
+    const { policy, counters } = ns;
+    let staleValue: { value: unknown } | undefined = l1Entry ? { value: readValue(l1Entry) } : undefined;
+
+    // 1. L2. A refresh only takes a value newer than the one it refreshes.
+    const now = this.now();
+    const fromL2 = await this.readL2(ns, key, refreshing && l1Entry ? l1Entry.freshUntil : now, flight);
+    if (fromL2.entry) {
+      if (!refreshing) counters.l2Hits++;
+      return { value: readValue(fromL2.entry), tier: 'l2', stored: true };
+    }
+    if (fromL2.stale) staleValue ??= fromL2.stale;
+    if (!refreshing) counters.misses++;
+
+    // 2. The source.
+    const started = performance.now();
+    let value: T;
+    try {
+      value = await loader();
+      counters.loads++;
+    } catch (error) {
+      counters.loadErrors++;
+      if (staleValue && !refreshing) {
+        counters.misses--;
+        counters.staleHits++;
+        return { value: staleValue.value, tier: 'stale', stored: false };
+      }
+      throw error;
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      counters.loadMsTotal += seconds * 1000;
+      this.loadHistogram.observe(seconds);
+    }
+
+    // 3. Store.
+    if (value === undefined || options?.unless?.(value)) return { value, tier: 'source', stored: false };
+    const ttlMs = this.jitter(value === null ? policy.nullTtlMs : (options?.ttlMs ?? policy.l2TtlMs), policy);
+    if (ttlMs <= 0) return { value, tier: 'source', stored: false };
+    const tags = typeof options?.tags === 'function' ? options.tags(value) : options?.tags;
+    const freshUntil = this.now() + ttlMs;
+    let encoded: EncodedEntry;
+    try {
+      encoded = await encodeEntry(value, freshUntil, policy.compressAboveBytes);
+    } catch (error) {
+      this.logger.warn(notCacheable(key, (error as Error).message));
+      return { value, tier: 'source', stored: false };
+    }
+    const copy = deserialize(encoded.payload);
+    if (!flight.invalidated && fromL2.observed) {
+      const observed = fromL2.observed;
+      const stored = await this.l2Call(
+        () => this.l2!.storeIfUnchanged(ns.name, key, encoded.bytes, ttlMs + policy.graceMs, tags, observed),
+        'write',
+      ).catch(() => true); // Redis failed: L1 and the source carry on without it.
+      if (!stored) flight.invalidated = true;
+    }
+    if (flight.invalidated) {
+      counters.discardedLoads++;
+      return { value: makeImmutable(copy).value, tier: 'source', stored: false };
+    }
+    const l1FreshUntil = Math.min(freshUntil, this.now() + policy.l1TtlMs);
+    const entry = this.l1.put(ns.name, key, copy, l1FreshUntil, policy.graceMs, tags);
+    counters.l1Writes++;
+    return { value: readValue(entry), tier: 'source', stored: true };
+  }
+
+  /**
+   * Reads a key from L2. A fresh value (fresh after `freshAfter`) is copied into L1 and returned as
+   * `entry`; a stale one as `stale`; otherwise `observed` says what L2 held, for the conditional
+   * store. Any Redis failure reads as a miss with nothing observed (so nothing is stored in L2).
+   */
+  private async readL2(
+    ns: CacheNamespace,
+    key: string,
+    freshAfter: number,
+    flight: Flight | undefined,
+  ): Promise<{ entry?: L1Entry; stale?: { value: unknown }; observed?: L2Observation }> {
+    if (!this.l2 || !this.l2Available()) return {};
+    try {
+      const read = await this.l2Call(() => this.l2!.read(key), 'read');
+      let state = read.kind === 'absent' ? read.state : 'V';
+      if (read.kind === 'value') {
+        try {
+          const decoded = await decodeEntry(read.bytes);
+          const now = this.now();
+          if (decoded.freshUntil > freshAfter && decoded.freshUntil > now) {
+            if (flight?.invalidated) return { stale: { value: makeImmutable(decoded.value).value } };
+            const l1FreshUntil = Math.min(decoded.freshUntil, now + ns.policy.l1TtlMs);
+            const entry = this.l1.put(ns.name, key, decoded.value, l1FreshUntil, ns.policy.graceMs);
+            ns.counters.l1Writes++;
+            return { entry };
+          }
+          if (decoded.freshUntil + ns.policy.graceMs > now) {
+            const observed = await this.l2Call(() => this.l2!.observe(ns.name, state), 'read');
+            return { stale: { value: makeImmutable(decoded.value).value }, observed };
+          }
+        } catch (error) {
+          if (!(error instanceof CacheDecodeError)) throw error;
+          ns.counters.decodeErrors++;
+          this.logger.warn(undecodable(key, error.message));
+          await this.l2Call(() => this.l2!.remove(key), 'write');
+          state = '';
+        }
+      }
+      return { observed: await this.l2Call(() => this.l2!.observe(ns.name, state), 'read') };
+    } catch {
+      return {};
+    }
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  /** Stores a value (after a write to the source: `@CachePut`), replacing what any replica holds. */
+  async set(namespace: string, key: CacheKey, value: unknown, options?: SetOptions): Promise<void> {
+    const ns = this.namespace(namespace);
+    const k = ns.keyPrefix + encodeKey(key);
+    const { policy } = ns;
+    // Loads in flight for this key began before this write: their results are older.
+    this.invalidateFlight(k);
+    const ttlMs = this.jitter(options?.ttlMs ?? policy.l2TtlMs, policy);
+    const freshUntil = this.now() + ttlMs;
+    let encoded: EncodedEntry;
+    try {
+      encoded = await encodeEntry(value, freshUntil, policy.compressAboveBytes);
+    } catch (error) {
+      // The write to the source succeeded; the stale entry goes, the new one is simply not cached.
+      this.logger.warn(notCacheable(k, (error as Error).message));
+      await this.evict({ keys: [k], patterns: [], tags: [], namespaces: [] });
+      return;
+    }
+    this.l1.put(ns.name, k, deserialize(encoded.payload), Math.min(freshUntil, this.now() + policy.l1TtlMs), policy.graceMs, options?.tags);
+    ns.counters.l1Writes++;
+    if (!this.l2) return;
+    const others: EvictionSet = { keys: [k], patterns: [], tags: [], namespaces: [] };
+    if (!this.l2Available()) {
+      this.pending.add(others);
+      return;
+    }
+    try {
+      await this.l2Call(() => this.l2!.store(k, encoded.bytes, ttlMs + policy.graceMs, options?.tags), 'write');
+      // Other replicas drop their L1 copy and read the new value from L2.
+      await this.bus!.publish(others);
+    } catch {
+      this.pending.add(others);
+    }
+  }
+
+  async delete(namespace: string, key: CacheKey): Promise<void> {
+    await this.evict({ keys: [this.keyOf(namespace, key)], patterns: [], tags: [], namespaces: [] });
+  }
+
+  async deleteMany(namespace: string, keys: readonly CacheKey[]): Promise<void> {
+    await this.evict({ keys: keys.map((key) => this.keyOf(namespace, key)), patterns: [], tags: [], namespaces: [] });
+  }
+
+  /** Evicts the keys of a namespace matching a pattern; literal parts can never act as wildcards. */
+  async deleteByPattern(namespace: string, pattern: KeyPattern): Promise<void> {
+    await this.evict({ keys: [], patterns: [[this.namespace(namespace).name, patternGlob(pattern)]], tags: [], namespaces: [] });
+  }
+
+  async deleteByTag(tags: string | readonly string[]): Promise<void> {
+    await this.evict({ keys: [], patterns: [], tags: typeof tags === 'string' ? [tags] : [...tags], namespaces: [] });
+  }
+
+  /** Clears one namespace in L1, in Redis and on every replica; nothing outside it is touched. */
+  async clearNamespace(namespace: string): Promise<void> {
+    await this.evict({ keys: [], patterns: [], tags: [], namespaces: [this.namespace(namespace).name] });
+  }
+
+  /**
+   * Applies an eviction everywhere: this replica's L1 and loads in flight at once, then Redis and
+   * the other replicas. If Redis cannot be reached the eviction is kept and replayed later; it
+   * never fails the caller.
+   */
+  async evict(set: EvictionSet): Promise<void> {
+    if (evictionSetSize(set) === 0) return;
+    this.applyLocally(set);
+    for (const key of set.keys) {
+      const namespace = this.l1.namespaceOf(key);
+      if (namespace) this.namespaces.get(namespace)!.counters.evictions++;
+    }
+    if (!this.l2) return;
+    if (!this.l2Available()) {
+      this.pending.add(set);
+      return;
+    }
+    try {
+      await this.applyToL2(set);
+      await this.bus!.publish(set);
+    } catch {
+      this.pending.add(set);
+    }
+  }
+
+  /** Drops evicted entries from L1 and marks loads in flight for them, so they do not store. */
+  private applyLocally(set: EvictionSet): void {
+    for (const key of set.keys) {
+      const namespace = this.l1.namespaceOf(key);
+      if (namespace) this.l1.drop(namespace, key);
+      this.invalidateFlight(key);
+    }
+    for (const [namespace, glob] of set.patterns) {
+      if (!this.namespaces.has(namespace)) continue;
+      this.l1.dropMatching(namespace, glob);
+      const matches = globMatcher(namespacePrefix(this.options.prefix, namespace) + glob);
+      for (const flight of [...this.flights.values()]) if (matches(flight.key)) this.invalidateFlight(flight.key);
+    }
+    if (set.tags.length > 0) {
+      this.l1.dropTags(set.tags);
+      for (const flight of [...this.flights.values()]) if (flight.tagged) this.invalidateFlight(flight.key);
+    }
+    for (const namespace of set.namespaces) {
+      if (!this.namespaces.has(namespace)) continue;
+      this.l1.dropNamespace(namespace);
+      for (const flight of [...this.flights.values()]) {
+        if (flight.namespace === namespace) this.invalidateFlight(flight.key);
+      }
+    }
+  }
+
+  private invalidateFlight(key: string): void {
+    const flight = this.flights.get(key);
+    if (!flight) return;
+    flight.invalidated = true;
+    // Callers arriving from now on start a new load rather than join one that began before the eviction.
+    this.flights.delete(key);
+  }
+
+  /** After a bus interruption: evictions may have been missed, so nothing local can be trusted. */
+  private dropLocalState(): void {
+    this.l1.dropAll();
+    for (const key of [...this.flights.keys()]) this.invalidateFlight(key);
+  }
+
+  private async applyToL2(set: EvictionSet): Promise<void> {
+    const l2 = this.l2!;
+    if (set.namespaces.length > 0) await this.l2Call(() => Promise.all(set.namespaces.map((n) => l2.evictNamespace(n))), 'write');
+    for (const [namespace, glob] of set.patterns) await this.l2Call(() => l2.evictMatching(namespace, glob), 'write');
+    if (set.tags.length > 0) await this.l2Call(() => l2.evictTags(set.tags), 'write');
+    if (set.keys.length > 0) await this.l2Call(() => l2.evictKeys(set.keys), 'write');
+  }
+
+  // ------------------------------------------------------------------ L2 health
+
+  private l2Available(): boolean {
+    if (this.breaker.allowsCalls) return true;
+    this.scheduleRecovery(false);
+    return false;
+  }
+
+  /** Runs one L2 operation, counting its latency and failures for the circuit breaker. */
+  private async l2Call<T>(op: () => Promise<T>, kind: 'read' | 'write'): Promise<T> {
+    const started = performance.now();
+    try {
+      const result = await op();
+      this.l2Counters.observeLatency(performance.now() - started);
+      if (kind === 'read') this.l2Counters.reads++;
+      else this.l2Counters.writes++;
+      this.breaker.recordSuccess();
+      return result;
+    } catch (error) {
+      this.l2Counters.errors++;
+      this.l2Counters.lastError = (error as Error).message;
+      if (isTimeout(error)) this.l2Counters.timeouts++;
+      if (this.breaker.recordFailure()) {
+        this.logger.warn(circuitOpened(this.options.l2.failureThreshold, this.options.l2.cooldownMs));
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Probes Redis once the circuit has cooled down (or at once when the connection is back), replays
+   * the evictions it missed, and only then closes the circuit, so no stale value is read from it.
+   */
+  private scheduleRecovery(force: boolean): void {
+    if (!this.redis || this.recovering || this.breaker.allowsCalls) return;
+    if (force) this.breaker.open();
+    if (!force && !this.breaker.tryStartProbe()) return;
+    this.recovering = this.recover().finally(() => (this.recovering = undefined));
+  }
+
+  private async recover(): Promise<void> {
+    let replayed = 0;
+    try {
+      await this.redis!.client.ping();
+      // Evictions keep arriving (and queueing) while the backlog replays: drain until none is left,
+      // then close in the same tick, so none can slip in between.
+      while (this.pending.size > 0) {
+        const backlog = this.pending.take();
+        try {
+          await this.applyToL2(backlog);
+          await this.bus!.publish(backlog);
+          replayed += evictionSetSize(backlog);
+        } catch (error) {
+          this.pending.add(backlog);
+          throw error;
+        }
+      }
+      this.breaker.close();
+      this.logger.log(circuitClosed(replayed));
+    } catch {
+      this.breaker.open();
+    }
+  }
+
+  // ------------------------------------------------------------------ stats
+
+  stats(): CacheStatsSnapshot {
+    const usage = this.l1.usage();
+    const namespaces: Record<string, NamespaceStatsSnapshot> = {};
+    let hits = 0;
+    let misses = 0;
+    let stale = 0;
+    let loads = 0;
+    let l1Writes = 0;
+    let pressureEvictions = 0;
+    for (const [name, ns] of this.namespaces) {
+      const slice = usage.namespaces[name]!;
+      namespaces[name] = namespaceSnapshot(ns.counters, slice);
+      hits += ns.counters.l1Hits + ns.counters.l2Hits;
+      stale += ns.counters.staleHits;
+      misses += ns.counters.misses;
+      loads += ns.counters.loads;
+      l1Writes += ns.counters.l1Writes;
+      pressureEvictions += slice.pressureEvictions;
+    }
+    const requests = hits + stale + misses;
+    const l2Status: L2Status = !this.l2 ? 'disabled' : this.breaker.allowsCalls ? 'up' : 'down';
+    const snapshot: CacheStatsSnapshot = {
+      overall: { hitRate: hitRate(hits + stale, requests), requests, hits, misses, stale, loads },
+      namespaces,
+      l1: { entries: usage.entries, bytes: usage.bytes, maxBytes: this.l1.maxBytes, maxEntries: this.l1.maxEntries },
+      l2: {
+        status: l2Status,
+        circuit: this.l2 ? this.breaker.state : 'disabled',
+        latencyMs: this.l2Counters.latencyMs,
+        reads: this.l2Counters.reads,
+        writes: this.l2Counters.writes,
+        errors: this.l2Counters.errors,
+        timeouts: this.l2Counters.timeouts,
+        circuitOpened: this.breaker.opened,
+        pendingEvictions: this.pending.size,
+        lastError: this.l2Counters.lastError,
+      },
+      bus: this.bus ? { ...this.bus.counters } : undefined,
+      inFlight: this.flights.size,
+      loadDurations: {
+        buckets: LOAD_DURATION_BUCKETS,
+        counts: [...this.loadHistogram.counts],
+        sum: this.loadHistogram.sum,
+        count: this.loadHistogram.count,
+      },
+      alerts: [],
+    };
+    snapshot.alerts = this.alerts(snapshot, l1Writes, pressureEvictions);
+    return snapshot;
+  }
+
+  private alerts(s: CacheStatsSnapshot, l1Writes: number, pressureEvictions: number): string[] {
+    const alerts: string[] = [];
+    const t = ALERT_THRESHOLDS;
+    if (s.overall.requests >= t.minRequestsForHitRate && s.overall.hitRate < t.minHitRate) {
+      alerts.push(`hit rate ${(s.overall.hitRate * 100).toFixed(1)}% is under ${t.minHitRate * 100}%`);
+    }
+    if (s.l2.status === 'down') alerts.push(`L2 (Redis) is down: serving from L1 and the source`);
+    if (s.l2.latencyMs > t.maxL2LatencyMs) {
+      alerts.push(`L2 latency ${s.l2.latencyMs.toFixed(1)} ms is over ${t.maxL2LatencyMs} ms`);
+    }
+    if (l1Writes > 0 && pressureEvictions / l1Writes > t.maxEvictionRate) {
+      alerts.push(`L1 eviction rate ${((pressureEvictions / l1Writes) * 100).toFixed(1)}% is over ${t.maxEvictionRate * 100}%`);
+    }
+    if (s.l1.bytes > s.l1.maxBytes * t.maxL1MemoryRatio) {
+      alerts.push(`L1 memory ${s.l1.bytes} bytes is over ${t.maxL1MemoryRatio * 100}% of ${s.l1.maxBytes}`);
+    }
+    return alerts;
+  }
+
+  /** Whether calls currently skip L2. */
+  get l2Status(): L2Status {
+    return !this.l2 ? 'disabled' : this.breaker.allowsCalls ? 'up' : 'down';
+  }
+
+  private jitter(ttlMs: number, policy: ResolvedPolicy): number {
+    return policy.jitter > 0 ? Math.round(ttlMs * (1 - Math.random() * policy.jitter)) : ttlMs;
+  }
+}

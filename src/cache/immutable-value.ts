@@ -1,0 +1,106 @@
+/**
+ * L1 hands out the same object to every caller, so a caller that mutated it would change what the
+ * cache serves next. Copying on every hit (what bentocache and FusionCache do by default) costs
+ * microseconds per hit; instead a value is made immutable once, when it enters L1, and hits return
+ * it as is. Plain objects and arrays are frozen; dates become {@link FrozenDate}s, whose setters
+ * throw. A value holding anything else (maps, sets, typed arrays) cannot be frozen in place, so it
+ * is marked `cloneOnRead` and each hit gets a structured clone instead.
+ *
+ * The same walk estimates the value's memory footprint, which bounds L1 by bytes.
+ */
+export class FrozenDate extends Date {
+  static {
+    for (const name of Object.getOwnPropertyNames(Date.prototype)) {
+      if (!name.startsWith('set')) continue;
+      Object.defineProperty(FrozenDate.prototype, name, {
+        value(this: FrozenDate) {
+          throw new TypeError(`Cannot call ${name} on a cached Date: cached values are immutable`);
+        },
+      });
+    }
+  }
+}
+
+export interface ImmutableValue<T = unknown> {
+  readonly value: T;
+  /** Estimated heap bytes held by the value. */
+  readonly bytes: number;
+  readonly cloneOnRead: boolean;
+}
+
+// Rough V8 heap costs; an estimate that tracks real usage closely enough to bound memory.
+const OBJECT_BYTES = 56;
+const PROPERTY_BYTES = 16;
+const STRING_BYTES = 16;
+const NUMBER_BYTES = 16;
+
+/** Makes `value` immutable in place (it must be a private copy) and measures it. */
+export function makeImmutable<T>(value: T): ImmutableValue<T> {
+  const state = { bytes: 0, cloneOnRead: false, seen: new WeakSet<object>() };
+  const result = walk(value, state) as T;
+  return { value: result, bytes: state.bytes, cloneOnRead: state.cloneOnRead };
+}
+
+interface WalkState {
+  bytes: number;
+  cloneOnRead: boolean;
+  seen: WeakSet<object>;
+}
+
+function walk(value: unknown, state: WalkState): unknown {
+  switch (typeof value) {
+    case 'string':
+      state.bytes += STRING_BYTES + value.length * 2;
+      return value;
+    case 'number':
+    case 'bigint':
+      state.bytes += NUMBER_BYTES;
+      return value;
+    case 'object':
+      break;
+    default:
+      state.bytes += 8;
+      return value;
+  }
+  if (value === null) return value;
+  if (state.seen.has(value)) return value;
+  state.seen.add(value);
+  if (value instanceof Date) {
+    state.bytes += OBJECT_BYTES;
+    return Object.freeze(new FrozenDate(value.getTime()));
+  }
+  if (Array.isArray(value)) {
+    state.bytes += OBJECT_BYTES + value.length * 8;
+    for (let i = 0; i < value.length; i++) value[i] = walk(value[i], state);
+    return Object.freeze(value);
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) {
+    const record = value as Record<string, unknown>;
+    state.bytes += OBJECT_BYTES;
+    for (const key of Object.keys(record)) {
+      state.bytes += PROPERTY_BYTES + STRING_BYTES + key.length * 2;
+      record[key] = walk(record[key], state);
+    }
+    return Object.freeze(record);
+  }
+  // A map, set, typed array or class instance: left mutable, so every hit gets its own clone.
+  state.cloneOnRead = true;
+  state.bytes += measure(value);
+  return value;
+}
+
+/** Estimated heap bytes of any value, without changing it. */
+function measure(value: unknown, seen = new WeakSet<object>()): number {
+  if (typeof value === 'string') return STRING_BYTES + value.length * 2;
+  if (typeof value !== 'object' || value === null) return NUMBER_BYTES;
+  if (seen.has(value)) return 8;
+  seen.add(value);
+  if (ArrayBuffer.isView(value)) return OBJECT_BYTES + value.byteLength;
+  if (value instanceof ArrayBuffer) return OBJECT_BYTES + value.byteLength;
+  let bytes = OBJECT_BYTES;
+  if (value instanceof Map) for (const [k, v] of value) bytes += 16 + measure(k, seen) + measure(v, seen);
+  else if (value instanceof Set || Array.isArray(value)) for (const v of value) bytes += 8 + measure(v, seen);
+  else for (const [k, v] of Object.entries(value)) bytes += PROPERTY_BYTES + measure(k, seen) + measure(v, seen);
+  return bytes;
+}

@@ -1,0 +1,19 @@
+/** The cache core's public API: feature modules import the cache only from here. */
+export { CacheModule, type CacheModuleAsyncOptions } from './cache.module.js';
+export { HybridCacheService, type WrapOptions, type CacheStatsSnapshot, type L2Status } from './hybrid-cache.service.js';
+export { CacheContext, type CacheOutcome, type CacheTier } from './cache-context.js';
+export { ANY, type CacheKey, type KeyPart, type KeyPattern } from './cache-keys.js';
+export type { CacheModuleOptions } from './cache-options.js';
+export { DEFAULT_POLICIES, type CachePolicy, type CachePolicyOptions } from './cache-policy.js';
+export { VIDCACHE_OPTIONS, VIDCACHE_REDIS } from './cache.constants.js';
+export type { RedisConnections } from './redis-connections.js';
+export { Cacheable } from './decorators/cacheable.decorator.js';
+export { CacheEvict } from './decorators/cache-evict.decorator.js';
+export { CachePut } from './decorators/cache-put.decorator.js';
+export { CacheConfig } from './decorators/cache-config.decorator.js';
+export type {
+  CacheableOptions,
+  CacheEvictOptions,
+  CachePutOptions,
+  CacheConfigOptions,
+} from './decorators/cache-options.types.js';

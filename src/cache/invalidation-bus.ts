@@ -1,0 +1,130 @@
+import { Logger } from '@nestjs/common';
+import type { RedisClient } from './stores/redis.store.js';
+import { busResubscribed } from './cache.messages.js';
+import { evictionSetSize, type EvictionSet } from './eviction-set.js';
+
+interface BusMessage extends EvictionSet {
+  /** Format version. */
+  readonly v: 1;
+  /** The sender's instance id: a replica ignores its own messages. */
+  readonly s: string;
+}
+
+const MAX_ITEMS_PER_MESSAGE = 1_000;
+
+const isStringArray = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string');
+
+/** Parses a message from the channel; anything malformed is `undefined` (and never evaluated). */
+export function parseBusMessage(raw: string): BusMessage | undefined {
+  let message: unknown;
+  try {
+    message = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof message !== 'object' || message === null) return undefined;
+  const m = message as Record<string, unknown>;
+  const patternsOk =
+    Array.isArray(m.patterns) &&
+    m.patterns.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'string');
+  if (m.v !== 1 || typeof m.s !== 'string' || !isStringArray(m.keys) || !patternsOk) return undefined;
+  if (!isStringArray(m.tags) || !isStringArray(m.namespaces)) return undefined;
+  return m as unknown as BusMessage;
+}
+
+/**
+ * Tells the other replicas what this one evicted, over Redis pub/sub, so they drop it from their
+ * L1. Evictions made in the same tick go out as one message (split past a size bound); a message
+ * carries keys, never values, and the sender's id.
+ *
+ * Pub/sub does not redeliver: a replica whose subscription was interrupted may have missed
+ * messages, so on resubscription it is told to drop its L1 (`onResubscribed`).
+ */
+export class InvalidationBus {
+  private readonly logger = new Logger(InvalidationBus.name);
+  private batch: { keys: string[]; patterns: [string, string][]; tags: string[]; namespaces: string[] } | undefined;
+  private flushing: Promise<void> | undefined;
+  private interrupted = false;
+  private closed = false;
+  /** Counters for stats. */
+  readonly counters = { published: 0, received: 0, malformed: 0, resubscriptions: 0, publishErrors: 0 };
+
+  constructor(
+    private readonly publisher: RedisClient,
+    private readonly subscriber: RedisClient,
+    readonly channel: string,
+    private readonly instanceId: string,
+    private readonly handlers: {
+      onEvictions: (set: EvictionSet) => void;
+      onResubscribed: () => void;
+    },
+  ) {}
+
+  async start(): Promise<void> {
+    this.subscriber.on('message', (channel: string, raw: string) => this.receive(channel, raw));
+    this.subscriber.on('close', () => {
+      if (!this.closed) this.interrupted = true;
+    });
+    this.subscriber.on('ready', () => {
+      if (!this.interrupted || this.closed) return;
+      this.interrupted = false;
+      this.counters.resubscriptions++;
+      this.logger.warn(busResubscribed());
+      this.handlers.onResubscribed();
+    });
+    await this.subscriber.subscribe(this.channel);
+  }
+
+  /** Queues evictions for the next message; resolves once that message is published. */
+  publish(set: EvictionSet): Promise<void> {
+    if (evictionSetSize(set) === 0) return Promise.resolve();
+    this.batch ??= { keys: [], patterns: [], tags: [], namespaces: [] };
+    this.batch.keys.push(...set.keys);
+    this.batch.patterns.push(...set.patterns.map(([n, g]) => [n, g] as [string, string]));
+    this.batch.tags.push(...set.tags);
+    this.batch.namespaces.push(...set.namespaces);
+    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush());
+    return this.flushing;
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.batch;
+    this.batch = undefined;
+    this.flushing = undefined;
+    if (!batch) return;
+    for (const message of this.split(batch)) {
+      await this.publisher.publish(this.channel, JSON.stringify(message));
+      this.counters.published++;
+    }
+  }
+
+  private *split(batch: NonNullable<InvalidationBus['batch']>): Generator<BusMessage> {
+    const { keys, ...rest } = batch;
+    let first = true;
+    for (let i = 0; i < keys.length || first; i += MAX_ITEMS_PER_MESSAGE) {
+      const chunk = keys.slice(i, i + MAX_ITEMS_PER_MESSAGE);
+      yield first
+        ? { v: 1, s: this.instanceId, keys: chunk, ...rest }
+        : { v: 1, s: this.instanceId, keys: chunk, patterns: [], tags: [], namespaces: [] };
+      first = false;
+    }
+  }
+
+  private receive(channel: string, raw: string): void {
+    if (channel !== this.channel) return;
+    const message = parseBusMessage(raw);
+    if (!message) {
+      this.counters.malformed++;
+      return;
+    }
+    if (message.s === this.instanceId) return;
+    this.counters.received++;
+    this.handlers.onEvictions(message);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flushing?.catch(() => undefined);
+  }
+}

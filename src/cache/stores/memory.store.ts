@@ -1,0 +1,225 @@
+import { LRUCache } from 'lru-cache';
+import { fullKey, globMatcher, namespacePrefix, patternGlob, type CacheKey, type KeyPattern } from '../cache-keys.js';
+import type { ResolvedCacheOptions } from '../cache-options.js';
+import type { ResolvedPolicy } from '../cache-policy.js';
+import { unknownNamespace } from '../cache.messages.js';
+import { makeImmutable } from '../immutable-value.js';
+import type { CacheStore, SetOptions } from './cache-store.js';
+
+/** An L1 entry. `value` is immutable (see `immutable-value.ts`), or cloned on every read. */
+export interface L1Entry {
+  readonly value: unknown;
+  readonly freshUntil: number;
+  /** Kept until then for stale-if-error, then dropped. */
+  readonly staleUntil: number;
+  readonly bytes: number;
+  readonly cloneOnRead: boolean;
+  readonly tags: readonly string[] | undefined;
+}
+
+// Fixed cost of an entry beyond its value: the key, the entry record and the LRU's bookkeeping.
+const ENTRY_OVERHEAD_BYTES = 160;
+
+/** One namespace's slice of L1: its own LRU, so a namespace can never crowd the others out. */
+class NamespaceSlice {
+  readonly lru: LRUCache<string, L1Entry>;
+  /** Evictions by the LRU (memory pressure), as opposed to explicit deletes. */
+  pressureEvictions = 0;
+
+  constructor(
+    readonly policy: ResolvedPolicy,
+    readonly prefix: string,
+    maxBytes: number,
+    maxEntries: number,
+    onDispose: (key: string, entry: L1Entry) => void,
+  ) {
+    this.lru = new LRUCache<string, L1Entry>({
+      max: maxEntries,
+      maxSize: maxBytes,
+      maxEntrySize: maxBytes,
+      dispose: (entry, key, reason) => {
+        if (reason === 'evict') this.pressureEvictions++;
+        onDispose(key, entry);
+      },
+    });
+  }
+}
+
+/**
+ * L1: an in-process store bounded by entries and by bytes, least recently used first. Each
+ * namespace gets its share of both budgets (its policy's `l1Share`, normalised so the shares never
+ * add up to more than the whole). Entries are indexed by tag so tag evictions do not scan.
+ */
+export class MemoryStore implements CacheStore {
+  private readonly slices = new Map<string, NamespaceSlice>();
+  private readonly tagIndex = new Map<string, Set<string>>();
+  readonly maxBytes: number;
+  readonly maxEntries: number;
+
+  constructor(private readonly options: ResolvedCacheOptions) {
+    this.maxBytes = options.l1.maxBytes;
+    this.maxEntries = options.l1.maxEntries;
+    const totalShare = [...options.policies.values()].reduce((sum, p) => sum + p.l1Share, 0);
+    const scale = totalShare > 1 ? 1 / totalShare : 1;
+    for (const policy of options.policies.values()) {
+      const share = policy.l1Share * scale;
+      const slice = new NamespaceSlice(
+        policy,
+        namespacePrefix(options.prefix, policy.namespace),
+        Math.max(1, Math.floor(this.maxBytes * share)),
+        Math.max(1, Math.floor(this.maxEntries * share)),
+        (key, entry) => this.unindex(key, entry),
+      );
+      this.slices.set(policy.namespace, slice);
+    }
+  }
+
+  // ---- the tier API the hybrid cache uses (synchronous: L1 is on the hot path) ----
+
+  /** The entry under a full key, fresh or stale; `undefined` once past its grace period. */
+  lookup(namespace: string, key: string, now: number): L1Entry | undefined {
+    const slice = this.slice(namespace);
+    const entry = slice.lru.get(key);
+    if (entry !== undefined && entry.staleUntil <= now) {
+      slice.lru.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  /**
+   * Stores a value under a full key. The value must be a private copy: it is frozen in place.
+   * Returns the entry, whose `value` is what every caller will see.
+   */
+  put(namespace: string, key: string, value: unknown, freshUntil: number, graceMs: number, tags?: readonly string[]): L1Entry {
+    const slice = this.slice(namespace);
+    const immutable = makeImmutable(value);
+    const entry: L1Entry = {
+      value: immutable.value,
+      freshUntil,
+      staleUntil: freshUntil + graceMs,
+      bytes: immutable.bytes + ENTRY_OVERHEAD_BYTES + key.length * 2,
+      cloneOnRead: immutable.cloneOnRead,
+      tags: tags && tags.length > 0 ? tags : undefined,
+    };
+    // Too large for its namespace's budget: served, but never stored (lru-cache would refuse it anyway).
+    if (entry.bytes > slice.lru.maxSize) return entry;
+    slice.lru.set(key, entry, { size: entry.bytes });
+    if (entry.tags) for (const tag of entry.tags) this.index(tag, key);
+    return entry;
+  }
+
+  drop(namespace: string, key: string): void {
+    this.slices.get(namespace)?.lru.delete(key);
+  }
+
+  dropMatching(namespace: string, glob: string): number {
+    const slice = this.slice(namespace);
+    const matches = globMatcher(slice.prefix + glob);
+    let dropped = 0;
+    for (const key of [...slice.lru.keys()]) if (matches(key) && slice.lru.delete(key)) dropped++;
+    return dropped;
+  }
+
+  dropTags(tags: readonly string[]): number {
+    let dropped = 0;
+    for (const tag of tags) {
+      const keys = this.tagIndex.get(tag);
+      if (!keys) continue;
+      for (const key of [...keys]) {
+        const namespace = this.namespaceOf(key);
+        if (namespace && this.slices.get(namespace)?.lru.delete(key)) dropped++;
+      }
+      this.tagIndex.delete(tag);
+    }
+    return dropped;
+  }
+
+  dropNamespace(namespace: string): void {
+    this.slice(namespace).lru.clear();
+  }
+
+  dropAll(): void {
+    for (const slice of this.slices.values()) slice.lru.clear();
+  }
+
+  /** The namespace of a full key, or `undefined` if the key is not one of ours. */
+  namespaceOf(key: string): string | undefined {
+    const start = this.options.prefix.length + 1;
+    if (!key.startsWith(this.options.prefix) || key[start - 1] !== ':') return undefined;
+    const end = key.indexOf(':', start);
+    const namespace = end === -1 ? undefined : key.slice(start, end);
+    return namespace !== undefined && this.slices.has(namespace) ? namespace : undefined;
+  }
+
+  usage(): { entries: number; bytes: number; namespaces: Record<string, { entries: number; bytes: number; maxBytes: number; pressureEvictions: number }> } {
+    let entries = 0;
+    let bytes = 0;
+    const namespaces: Record<string, { entries: number; bytes: number; maxBytes: number; pressureEvictions: number }> = {};
+    for (const [name, slice] of this.slices) {
+      entries += slice.lru.size;
+      bytes += slice.lru.calculatedSize;
+      namespaces[name] = {
+        entries: slice.lru.size,
+        bytes: slice.lru.calculatedSize,
+        maxBytes: slice.lru.maxSize,
+        pressureEvictions: slice.pressureEvictions,
+      };
+    }
+    return { entries, bytes, namespaces };
+  }
+
+  slice(namespace: string): NamespaceSlice {
+    const slice = this.slices.get(namespace);
+    if (!slice) throw new Error(unknownNamespace(namespace, [...this.slices.keys()]));
+    return slice;
+  }
+
+  private index(tag: string, key: string): void {
+    let keys = this.tagIndex.get(tag);
+    if (!keys) this.tagIndex.set(tag, (keys = new Set()));
+    keys.add(key);
+  }
+
+  private unindex(key: string, entry: L1Entry): void {
+    if (!entry.tags) return;
+    for (const tag of entry.tags) {
+      const keys = this.tagIndex.get(tag);
+      if (keys?.delete(key) && keys.size === 0) this.tagIndex.delete(tag);
+    }
+  }
+
+  // ---- CacheStore: the same tier as a standalone store (L1 only) ----
+
+  async get<T>(namespace: string, key: CacheKey): Promise<T | undefined> {
+    const entry = this.lookup(namespace, fullKey(this.options.prefix, namespace, key), this.options.now());
+    if (!entry || entry.freshUntil <= this.options.now()) return undefined;
+    return (entry.cloneOnRead ? structuredClone(entry.value) : entry.value) as T;
+  }
+
+  async set(namespace: string, key: CacheKey, value: unknown, options?: SetOptions): Promise<void> {
+    const policy = this.slice(namespace).policy;
+    const ttl = options?.ttlMs ?? policy.l1TtlMs;
+    this.put(namespace, fullKey(this.options.prefix, namespace, key), structuredClone(value), this.options.now() + ttl, 0, options?.tags);
+  }
+
+  async delete(namespace: string, key: CacheKey): Promise<void> {
+    this.drop(namespace, fullKey(this.options.prefix, namespace, key));
+  }
+
+  async deleteMany(namespace: string, keys: readonly CacheKey[]): Promise<void> {
+    for (const key of keys) this.drop(namespace, fullKey(this.options.prefix, namespace, key));
+  }
+
+  async deleteByPattern(namespace: string, pattern: KeyPattern): Promise<void> {
+    this.dropMatching(namespace, patternGlob(pattern));
+  }
+
+  async deleteByTag(tags: string | readonly string[]): Promise<void> {
+    this.dropTags(typeof tags === 'string' ? [tags] : tags);
+  }
+
+  async clearNamespace(namespace: string): Promise<void> {
+    this.dropNamespace(namespace);
+  }
+}

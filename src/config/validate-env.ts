@@ -1,0 +1,35 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+
+/** Thrown at start-up when an environment variable is invalid; its message is one line naming it. */
+export class InvalidConfigError extends Error {
+  override readonly name = 'InvalidConfigError';
+}
+
+function describe(error: ValidationError): string {
+  const reasons = Object.values(error.constraints ?? {}).join('; ');
+  return `Invalid configuration: ${error.property}=${JSON.stringify(error.value)} (${reasons})`;
+}
+
+/**
+ * Validates the environment variables that one configuration namespace reads, declared as a
+ * class-validator class whose property names are the variable names. Runs once, at start-up.
+ *
+ * @example
+ * class DatabaseEnv { @IsOptional() @IsUrl() DATABASE_URL?: string }
+ * const env = validateEnv(DatabaseEnv); // throws InvalidConfigError naming the variable
+ */
+export function validateEnv<T extends object>(
+  schema: new () => T,
+  source: Record<string, string | undefined> = process.env,
+): T {
+  const picked: Record<string, string> = {};
+  for (const [name, value] of Object.entries(source)) {
+    // Empty variables count as unset, so `FOO=` in a compose file falls back to the default.
+    if (value !== undefined && value !== '') picked[name] = value;
+  }
+  const instance = plainToInstance(schema, picked, { enableImplicitConversion: true, exposeDefaultValues: true });
+  const errors = validateSync(instance, { whitelist: true, forbidUnknownValues: false });
+  if (errors.length > 0) throw new InvalidConfigError(errors.map(describe).join(' | '));
+  return instance;
+}
