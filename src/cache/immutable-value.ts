@@ -1,3 +1,5 @@
+import { types } from 'node:util';
+
 /**
  * L1 hands out the same object to every caller, so a caller that mutated it would change what the
  * cache serves next. Copying on every hit (what bentocache and FusionCache do by default) costs
@@ -65,9 +67,11 @@ function walk(value: unknown, state: WalkState): unknown {
   if (value === null) return value;
   if (state.seen.has(value)) return value;
   state.seen.add(value);
-  if (value instanceof Date) {
+  // Realm-independent checks: values decoded by V8 are built in the main realm, which differs from
+  // a vm context's (Jest's) so `instanceof` and prototype identity would misclassify them there.
+  if (types.isDate(value)) {
     state.bytes += OBJECT_BYTES;
-    return Object.freeze(new FrozenDate(value.getTime()));
+    return Object.freeze(new FrozenDate((value as Date).getTime()));
   }
   if (Array.isArray(value)) {
     state.bytes += OBJECT_BYTES + value.length * 8;
@@ -75,7 +79,7 @@ function walk(value: unknown, state: WalkState): unknown {
     return Object.freeze(value);
   }
   const proto: unknown = Object.getPrototypeOf(value);
-  if (proto === Object.prototype || proto === null) {
+  if (proto === null || Object.getPrototypeOf(proto) === null) {
     const record = value as Record<string, unknown>;
     state.bytes += OBJECT_BYTES;
     for (const key of Object.keys(record)) {
