@@ -6,6 +6,8 @@ import type { RedisClient } from './stores/redis.store.js';
 
 /** How long start-up waits for Redis before it serves degraded (L1 + source) and keeps reconnecting. */
 const CONNECT_WAIT_MS = 3_000;
+/** How long shutdown waits for Redis to acknowledge QUIT. */
+const QUIT_WAIT_MS = 500;
 
 /**
  * The Redis connections the cache module creates and owns: one for commands (the store, locks,
@@ -19,10 +21,20 @@ export class RedisConnections {
     readonly subscriber: RedisClient,
   ) {}
 
+  /** Quits gracefully, or disconnects if Redis does not answer within a moment. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.client, this.subscriber].map((c) => c.quit().catch(() => c.disconnect())));
+    await Promise.all(
+      [this.client, this.subscriber].map(async (connection) => {
+        const quit = connection.quit().then(
+          () => true,
+          () => false,
+        );
+        const timeout = new Promise<false>((resolve) => setTimeout(resolve, QUIT_WAIT_MS, false).unref());
+        if (!(await Promise.race([quit, timeout]))) connection.disconnect();
+      }),
+    );
   }
 }
 
