@@ -17,8 +17,14 @@ const swc = [
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
-  // Sources import siblings as `./x.js` (nodenext); Jest resolves them to the `.ts` files.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    // Sources import siblings as `./x.js` (nodenext); Jest resolves them to the `.ts` files.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // Fastify's inject (light-my-request, CommonJS) requires `cookie`, which is ESM-only since v2.
+    // Node 20 loads it through require(esm), Jest's module loader cannot (before Node 24.9); the
+    // CommonJS build of the same function serves tests only.
+    '^cookie$': 'cookie-cjs',
+  },
   testEnvironment: 'node',
 };
 
