@@ -16,5 +16,7 @@ const output = 'dist/main.js';
 const stale = !existsSync(output) || newest('src') > statSync(output).mtimeMs;
 if (stale) {
   console.log('Building vidcache (sources changed since the last build)...');
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
 }

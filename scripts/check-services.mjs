@@ -20,7 +20,9 @@ let failed = false;
 for (const [name, url, defaultPort] of targets) {
   const { hostname, port } = new URL(url);
   if (!(await reachable(hostname, Number(port || defaultPort)))) {
-    console.error(`${name} is not reachable at ${url}: start it (see README, "Running the tests") or set the URL.`);
+    console.error(
+      `${name} is not reachable at ${url}: start it (see README, "Running the tests") or set the URL.`,
+    );
     failed = true;
   }
 }

@@ -1,7 +1,14 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppModule } from './app.module.js';
+import { appConfigOf, createApp } from './app.setup.js';
+import { validateAllConfig } from './config/index.js';
 
-const app = await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter());
-await app.listen(3000, '0.0.0.0');
+// Invalid configuration stops the service here, with one line naming the variable.
+const configError = validateAllConfig();
+if (configError) {
+  console.error(configError);
+  process.exit(1);
+}
+
+const app = await createApp();
+const { port, host } = appConfigOf(app);
+await app.listen(port, host);

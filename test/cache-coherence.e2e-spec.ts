@@ -26,7 +26,9 @@ class CounterService {
 
 async function replica(prefix: string): Promise<INestApplicationContext> {
   const moduleRef = await Test.createTestingModule({
-    imports: [CacheModule.forRoot({ prefix, redisUrl: TEST_REDIS_URL, policies: { counter: { jitter: 0 } } })],
+    imports: [
+      CacheModule.forRoot({ prefix, redisUrl: TEST_REDIS_URL, policies: { counter: { jitter: 0 } } }),
+    ],
     providers: [CounterService],
   }).compile();
   return moduleRef.init();
@@ -70,7 +72,9 @@ describe('two replicas on one Redis', () => {
     delays.sort((x, y) => x - y);
     const p50 = delays[Math.floor(delays.length / 2)]!;
     const max = delays[delays.length - 1]!;
-    console.log(`bus propagation A -> B L1: p50 ${p50.toFixed(2)} ms, max ${max.toFixed(2)} ms over ${delays.length} evictions`);
+    console.log(
+      `bus propagation A -> B L1: p50 ${p50.toFixed(2)} ms, max ${max.toFixed(2)} ms over ${delays.length} evictions`,
+    );
     expect(max).toBeLessThan(1_000);
   });
 

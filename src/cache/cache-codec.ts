@@ -48,7 +48,11 @@ export interface DecodedEntry<T = unknown> {
  * Serializes a value for L2. Throws (a `DataCloneError`) for values that cannot be stored as data,
  * such as functions or class instances with private state.
  */
-export async function encodeEntry(value: unknown, freshUntil: number, compressAbove: number): Promise<EncodedEntry> {
+export async function encodeEntry(
+  value: unknown,
+  freshUntil: number,
+  compressAbove: number,
+): Promise<EncodedEntry> {
   const payload = serialize(value);
   const compress = payload.length > compressAbove;
   const body = compress ? await deflate(payload) : payload;

@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { CACHEABLE_METADATA, CACHE_CONFIG_METADATA, CACHE_EVICT_METADATA, CACHE_PUT_METADATA } from './cache.constants.js';
+import {
+  CACHEABLE_METADATA,
+  CACHE_CONFIG_METADATA,
+  CACHE_EVICT_METADATA,
+  CACHE_PUT_METADATA,
+} from './cache.constants.js';
 import type {
   CacheableOptions,
   CacheConfigOptions,
@@ -32,6 +37,10 @@ export class CacheMetadataAccessor {
   }
 
   hasAny(method: AnyFunction): boolean {
-    return this.cacheable(method) !== undefined || this.evictions(method).length > 0 || this.puts(method).length > 0;
+    return (
+      this.cacheable(method) !== undefined ||
+      this.evictions(method).length > 0 ||
+      this.puts(method).length > 0
+    );
   }
 }

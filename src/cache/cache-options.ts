@@ -69,13 +69,16 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 export function resolveCacheOptions(options: CacheModuleOptions = {}): ResolvedCacheOptions {
   const prefix = options.prefix ?? 'vidcache';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) {
-    throw new InvalidCacheOptionsError(`cache prefix "${prefix}" must be 1-64 letters, digits, "_", "." or "-"`);
+    throw new InvalidCacheOptionsError(
+      `cache prefix "${prefix}" must be 1-64 letters, digits, "_", "." or "-"`,
+    );
   }
   if (options.redisUrl !== undefined && !/^rediss?:\/\//.test(options.redisUrl)) {
     throw new InvalidCacheOptionsError(`REDIS_URL must start with redis:// or rediss://`);
   }
   for (const name of Object.keys(options.policies ?? {})) {
-    if (!NAMESPACE_NAME.test(name)) throw new InvalidCacheOptionsError(`cache namespace "${name}" is not a valid name`);
+    if (!NAMESPACE_NAME.test(name))
+      throw new InvalidCacheOptionsError(`cache namespace "${name}" is not a valid name`);
   }
   return {
     prefix,

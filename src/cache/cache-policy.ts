@@ -78,7 +78,9 @@ export function resolvePolicies(
   const policies = new Map<string, ResolvedPolicy>();
   for (const namespace of names) {
     if (!NAMESPACE_NAME.test(namespace)) {
-      throw new InvalidCachePolicyError(`cache namespace "${namespace}" must be lower-case words joined by dashes`);
+      throw new InvalidCachePolicyError(
+        `cache namespace "${namespace}" must be lower-case words joined by dashes`,
+      );
     }
     const merged = { ...BASE_POLICY, ...defaults[namespace], ...overrides[namespace] };
     for (const field of Object.keys(merged) as (keyof CachePolicy)[]) {

@@ -24,7 +24,7 @@ export class NamespaceCounters {
 export const LOAD_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export class LoadDurationHistogram {
-  readonly counts = new Array<number>(LOAD_DURATION_BUCKETS.length + 1).fill(0);
+  readonly counts: number[] = Array.from({ length: LOAD_DURATION_BUCKETS.length + 1 }, () => 0);
   sum = 0;
   count = 0;
 

@@ -34,7 +34,10 @@ class ThingsService {
     return `${query.q}/${query.page}/${sort}/${this.version}`;
   }
 
-  @Cacheable({ key: (id: string) => ['private', id], condition: (_id: string, includePrivate = false) => !includePrivate })
+  @Cacheable({
+    key: (id: string) => ['private', id],
+    condition: (_id: string, includePrivate = false) => !includePrivate,
+  })
   async profile(id: string, includePrivate = false): Promise<string> {
     this.calls++;
     return includePrivate ? `${id}+email` : id;
@@ -99,7 +102,9 @@ describe('cache decorators', () => {
   beforeEach(async () => {
     prefix = uniquePrefix('decorators');
     warnings.length = 0;
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => void warnings.push(String(message)));
+    jest
+      .spyOn(Logger.prototype, 'warn')
+      .mockImplementation((message: unknown) => void warnings.push(String(message)));
     const moduleRef = await Test.createTestingModule({
       imports: [CacheModule.forRoot({ prefix, redisUrl: TEST_REDIS_URL, policies })],
       providers: [ThingsService, PerRequestService],
@@ -162,7 +167,9 @@ describe('cache decorators', () => {
     });
 
     it('skips request-scoped providers with a warning', () => {
-      expect(warnings.some((w) => w.includes('PerRequestService.value') && w.includes('request-scoped'))).toBe(true);
+      expect(
+        warnings.some((w) => w.includes('PerRequestService.value') && w.includes('request-scoped')),
+      ).toBe(true);
     });
   });
 

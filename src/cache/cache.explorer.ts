@@ -82,7 +82,8 @@ export class CacheExplorer {
     const cacheable = this.metadata.cacheable(original);
     if (cacheable) method = this.cacheable(method, label, cacheable, classConfig);
     for (const put of this.metadata.puts(original)) method = this.put(method, label, put, classConfig);
-    for (const evict of this.metadata.evictions(original)) method = this.evict(method, label, evict, classConfig);
+    for (const evict of this.metadata.evictions(original))
+      method = this.evict(method, label, evict, classConfig);
     for (const key of Reflect.getMetadataKeys(original)) {
       Reflect.defineMetadata(key, Reflect.getMetadata(key, original), method);
     }
@@ -92,7 +93,8 @@ export class CacheExplorer {
 
   private namespaceFor(label: string, own: string | undefined, classConfig: CacheConfigOptions | undefined) {
     const name = own ?? classConfig?.namespace;
-    if (!name) throw new CacheDecoratorError(`${label}: no cache namespace (set one, or @CacheConfig on the class)`);
+    if (!name)
+      throw new CacheDecoratorError(`${label}: no cache namespace (set one, or @CacheConfig on the class)`);
     try {
       return this.cache.namespace(name);
     } catch (error) {
@@ -100,7 +102,12 @@ export class CacheExplorer {
     }
   }
 
-  private cacheable(original: Method, label: string, options: CacheableOptions, config?: CacheConfigOptions): Method {
+  private cacheable(
+    original: Method,
+    label: string,
+    options: CacheableOptions,
+    config?: CacheConfigOptions,
+  ): Method {
     const cache = this.cache;
     const ns = this.namespaceFor(label, options.namespace, config);
     const keyOf = options.key ?? ((...args: unknown[]): CacheKey => [label, canonicalJson(args)]);
@@ -116,31 +123,51 @@ export class CacheExplorer {
               unless: unless && ((result) => unless(result, ...args)),
               tags: tags && ((result) => tags(result, ...args)),
             };
-      return cache.wrapKey(ns, ns.keyPrefix + encodeKey(keyOf(...args)), () => original.apply(this, args), wrapOptions);
+      return cache.wrapKey(
+        ns,
+        ns.keyPrefix + encodeKey(keyOf(...args)),
+        () => original.apply(this, args),
+        wrapOptions,
+      );
     };
   }
 
-  private put(original: Method, label: string, options: CachePutOptions, config?: CacheConfigOptions): Method {
+  private put(
+    original: Method,
+    label: string,
+    options: CachePutOptions,
+    config?: CacheConfigOptions,
+  ): Method {
     const cache = this.cache;
     const ns = this.namespaceFor(label, options.namespace, config);
     const ttlMs = options.ttl ?? config?.ttl;
     return async function putting(this: unknown, ...args: unknown[]) {
       const result = await original.apply(this, args);
       if (!options.unless?.(result, ...args)) {
-        await cache.set(ns.name, options.key(result, ...args), result, { ttlMs, tags: options.tags?.(result, ...args) });
+        await cache.set(ns.name, options.key(result, ...args), result, {
+          ttlMs,
+          tags: options.tags?.(result, ...args),
+        });
       }
       return result;
     };
   }
 
-  private evict(original: Method, label: string, options: CacheEvictOptions, config?: CacheConfigOptions): Method {
+  private evict(
+    original: Method,
+    label: string,
+    options: CacheEvictOptions,
+    config?: CacheConfigOptions,
+  ): Method {
     const cache = this.cache;
     const ns = this.namespaceFor(label, options.namespace, config);
     const evictionOf = (args: unknown[]): EvictionSet => ({
       keys: [...(options.key ? [options.key(...args)] : []), ...(options.keys?.(...args) ?? [])].map(
         (key) => ns.keyPrefix + encodeKey(key),
       ),
-      patterns: (options.patterns?.(...args) ?? []).map((pattern) => [ns.name, patternGlob(pattern)] as const),
+      patterns: (options.patterns?.(...args) ?? []).map(
+        (pattern) => [ns.name, patternGlob(pattern)] as const,
+      ),
       tags: options.tags?.(...args) ?? [],
       namespaces: options.allEntries ? [ns.name] : [],
     });

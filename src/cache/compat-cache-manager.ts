@@ -19,7 +19,10 @@ const COMPAT_L1_MAX_BYTES = 32 * 1024 * 1024;
  * edges are designed around here: its `reset()` would `FLUSHDB` and its `keys()` would run `KEYS`,
  * so both are replaced by SCAN-based versions confined to this prefix.
  */
-export function createCompatCacheManager(options: ResolvedCacheOptions, redis: RedisConnections | null): Cache {
+export function createCompatCacheManager(
+  options: ResolvedCacheOptions,
+  redis: RedisConnections | null,
+): Cache {
   const l1 = new Keyv({
     store: new LRUCache<string, string>({
       max: COMPAT_L1_MAX_ENTRIES,

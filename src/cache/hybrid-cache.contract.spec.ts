@@ -1,8 +1,17 @@
 import { FakeClock } from '../../test/fixtures/clock.js';
-import { createHybrid, deletePrefix, rawClient, TEST_REDIS_URL, uniquePrefix } from '../../test/fixtures/redis.js';
-import { describeStoreContract } from './stores/store-contract.js';
+import {
+  createHybrid,
+  deletePrefix,
+  rawClient,
+  TEST_REDIS_URL,
+  uniquePrefix,
+} from '../../test/fixtures/redis.js';
+import { describeStoreContract } from '../../test/fixtures/store-contract.js';
 
-const policies = { alpha: { l1TtlMs: 60_000, l2TtlMs: 60_000, jitter: 0 }, beta: { l1TtlMs: 60_000, l2TtlMs: 60_000, jitter: 0 } };
+const policies = {
+  alpha: { l1TtlMs: 60_000, l2TtlMs: 60_000, jitter: 0 },
+  beta: { l1TtlMs: 60_000, l2TtlMs: 60_000, jitter: 0 },
+};
 
 describeStoreContract('HybridCacheService (L1 + Redis)', async () => {
   const clock = new FakeClock();

@@ -55,7 +55,9 @@ describe('HybridCacheService when Redis fails', () => {
     expect(await b.cache.wrap('item', 'untouched', () => 'reloaded')).toBe('kept');
     expect(a.cache.stats().l2.pendingEvictions).toBe(0);
     const slowest = Math.max(...during);
-    console.log(`outage (killed): 50 calls, slowest ${slowest.toFixed(1)} ms, median ${median(during).toFixed(2)} ms`);
+    console.log(
+      `outage (killed): 50 calls, slowest ${slowest.toFixed(1)} ms, median ${median(during).toFixed(2)} ms`,
+    );
     expect(slowest).toBeLessThan(L2_TIMEOUT_MS * 3);
   });
 

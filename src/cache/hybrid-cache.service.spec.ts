@@ -1,6 +1,13 @@
 import { FakeClock } from '../../test/fixtures/clock.js';
 import { Deferred, settle, waitFor } from '../../test/fixtures/deferred.js';
-import { createHybrid, deletePrefix, rawClient, TEST_REDIS_URL, uniquePrefix, type HybridHandle } from '../../test/fixtures/redis.js';
+import {
+  createHybrid,
+  deletePrefix,
+  rawClient,
+  TEST_REDIS_URL,
+  uniquePrefix,
+  type HybridHandle,
+} from '../../test/fixtures/redis.js';
 import { ANY } from './cache-keys.js';
 import { resolveCacheOptions } from './cache-options.js';
 import { RedisStore } from './stores/redis.store.js';
@@ -69,7 +76,9 @@ describe('HybridCacheService', () => {
       const outcomes = await Promise.allSettled(all);
 
       expect(calls).toBe(1);
-      expect(outcomes.every((o) => o.status === 'rejected' && (o.reason as Error).message === 'source down')).toBe(true);
+      expect(
+        outcomes.every((o) => o.status === 'rejected' && (o.reason as Error).message === 'source down'),
+      ).toBe(true);
       expect(await redis.exists(`${prefix}:item:failing`)).toBe(0);
       expect(await cache.get('item', 'failing')).toBeUndefined();
       const retried = await cache.wrap('item', 'failing', () => {
@@ -173,7 +182,9 @@ describe('HybridCacheService', () => {
       const { cache } = await open();
       await cache.wrap('item', 'k', () => 'old');
       clock.advance(MINUTE + 5 * MINUTE + 1);
-      await expect(cache.wrap('item', 'k', () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
+      await expect(cache.wrap('item', 'k', () => Promise.reject(new Error('db down')))).rejects.toThrow(
+        'db down',
+      );
     });
   });
 
@@ -265,22 +276,25 @@ describe('HybridCacheService', () => {
       ['a pattern eviction', (store: RedisStore) => store.deleteByPattern('item', [ANY])],
       ['a namespace clear', (store: RedisStore) => store.clearNamespace('item')],
       ['a tag eviction', (store: RedisStore) => store.deleteByTag('t')],
-    ])('a load on one replica does not store after %s on another (before any bus message)', async (_, evict) => {
-      const { cache } = await open();
-      // The other replica, reduced to its Redis effects: no bus message reaches this one.
-      const other = new RedisStore(redis, resolveCacheOptions({ prefix, policies, now: clock.now }));
-      const load = heldLoad();
-      const reading = cache.wrap('item', 'k', load.loader, { tags: ['t'] });
-      await load.started;
+    ])(
+      'a load on one replica does not store after %s on another (before any bus message)',
+      async (_, evict) => {
+        const { cache } = await open();
+        // The other replica, reduced to its Redis effects: no bus message reaches this one.
+        const other = new RedisStore(redis, resolveCacheOptions({ prefix, policies, now: clock.now }));
+        const load = heldLoad();
+        const reading = cache.wrap('item', 'k', load.loader, { tags: ['t'] });
+        await load.started;
 
-      await evict(other);
-      load.release('old');
-      await reading;
+        await evict(other);
+        load.release('old');
+        await reading;
 
-      const stored = await redis.getBuffer(`${prefix}:item:k`);
-      expect(stored === null || stored[0] === 'T'.charCodeAt(0)).toBe(true);
-      expect(await cache.wrap('item', 'k', () => 'new')).toBe('new');
-    });
+        const stored = await redis.getBuffer(`${prefix}:item:k`);
+        expect(stored === null || stored[0] === 'T'.charCodeAt(0)).toBe(true);
+        expect(await cache.wrap('item', 'k', () => 'new')).toBe('new');
+      },
+    );
   });
 
   describe('undecodable entries', () => {
@@ -305,8 +319,18 @@ describe('HybridCacheService', () => {
 
       const sa = a.cache.stats();
       const sb = b.cache.stats();
-      expect(sa.namespaces.item).toMatchObject({ l1: { hits: 1, misses: 1 }, l2: { hits: 0, misses: 1 }, loads: 1, hitRate: 0.5 });
-      expect(sb.namespaces.item).toMatchObject({ l1: { hits: 0, misses: 1 }, l2: { hits: 1, misses: 0 }, loads: 0, hitRate: 1 });
+      expect(sa.namespaces.item).toMatchObject({
+        l1: { hits: 1, misses: 1 },
+        l2: { hits: 0, misses: 1 },
+        loads: 1,
+        hitRate: 0.5,
+      });
+      expect(sb.namespaces.item).toMatchObject({
+        l1: { hits: 0, misses: 1 },
+        l2: { hits: 1, misses: 0 },
+        loads: 0,
+        hitRate: 1,
+      });
       expect(sa.l2.status).toBe('up');
       expect(sa.l1.entries).toBe(1);
       expect(sa.l1.bytes).toBeGreaterThan(0);

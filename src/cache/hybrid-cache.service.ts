@@ -1,7 +1,21 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { deserialize } from 'node:v8';
 import { performance } from 'node:perf_hooks';
-import { encodeKey, fullKey, globMatcher, namespacePrefix, patternGlob, type CacheKey, type KeyPattern } from './cache-keys.js';
+import {
+  encodeKey,
+  fullKey,
+  globMatcher,
+  namespacePrefix,
+  patternGlob,
+  type CacheKey,
+  type KeyPattern,
+} from './cache-keys.js';
 import { CacheDecodeError, decodeEntry, encodeEntry, type EncodedEntry } from './cache-codec.js';
 import { CacheContext, type CacheOutcome, type CacheTier } from './cache-context.js';
 import type { ResolvedCacheOptions } from './cache-options.js';
@@ -17,7 +31,13 @@ import {
   type NamespaceStatsSnapshot,
 } from './cache-stats.js';
 import { BUS_SEGMENT, VIDCACHE_OPTIONS, VIDCACHE_REDIS } from './cache.constants.js';
-import { circuitClosed, circuitOpened, notCacheable, undecodable, unknownNamespace } from './cache.messages.js';
+import {
+  circuitClosed,
+  circuitOpened,
+  notCacheable,
+  undecodable,
+  unknownNamespace,
+} from './cache.messages.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { evictionSetSize, PendingEvictions, type EvictionSet } from './eviction-set.js';
 import { InvalidationBus } from './invalidation-bus.js';
@@ -137,7 +157,12 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
         policy,
         keyPrefix: namespacePrefix(options.prefix, name),
         counters: new NamespaceCounters(),
-        outcomes: { l1: outcome('l1'), l2: outcome('l2'), stale: outcome('stale'), bypass: outcome('bypass') },
+        outcomes: {
+          l1: outcome('l1'),
+          l2: outcome('l2'),
+          stale: outcome('stale'),
+          bypass: outcome('bypass'),
+        },
       });
     }
     this.breaker = new CircuitBreaker({
@@ -152,10 +177,16 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     );
     if (redis) {
       this.l2 = new RedisStore(redis.client, options);
-      this.bus = new InvalidationBus(redis.client, redis.subscriber, `${options.prefix}:${BUS_SEGMENT}`, options.instanceId, {
-        onEvictions: (set) => this.applyLocally(set),
-        onResubscribed: () => this.dropLocalState(),
-      });
+      this.bus = new InvalidationBus(
+        redis.client,
+        redis.subscriber,
+        `${options.prefix}:${BUS_SEGMENT}`,
+        options.instanceId,
+        {
+          onEvictions: (set) => this.applyLocally(set),
+          onResubscribed: () => this.dropLocalState(),
+        },
+      );
     }
   }
 
@@ -163,7 +194,8 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     if (!this.redis) return;
     const { client } = this.redis;
     client.on('close', () => {
-      if (!this.shuttingDown && this.breaker.allowsCalls && this.breaker.open()) this.logger.warn(circuitOpened(0, this.options.l2.cooldownMs));
+      if (!this.shuttingDown && this.breaker.allowsCalls && this.breaker.open())
+        this.logger.warn(circuitOpened(0, this.options.l2.cooldownMs));
     });
     client.on('ready', () => this.scheduleRecovery(true));
     this.recoveryTimer = setInterval(() => this.scheduleRecovery(false), this.options.l2.cooldownMs).unref();
@@ -203,13 +235,23 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
    * @example
    * const video = await cache.wrap('video', ['video', id], () => repository.findById(id));
    */
-  wrap<T>(namespace: string, key: CacheKey, loader: () => Promise<T> | T, options?: WrapOptions<T>): Promise<T> {
+  wrap<T>(
+    namespace: string,
+    key: CacheKey,
+    loader: () => Promise<T> | T,
+    options?: WrapOptions<T>,
+  ): Promise<T> {
     const ns = this.namespace(namespace);
     return this.wrapKey(ns, ns.keyPrefix + encodeKey(key), loader, options);
   }
 
   /** `wrap` for a resolved namespace and an encoded key (the decorators' path). */
-  wrapKey<T>(ns: CacheNamespace, key: string, loader: () => Promise<T> | T, options?: WrapOptions<T>): Promise<T> {
+  wrapKey<T>(
+    ns: CacheNamespace,
+    key: string,
+    loader: () => Promise<T> | T,
+    options?: WrapOptions<T>,
+  ): Promise<T> {
     const now = this.now();
     const entry = this.l1.lookup(ns.name, key, now);
     if (entry !== undefined && entry.freshUntil > now) {
@@ -263,7 +305,9 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
       this.context.record({ namespace: ns.name, tier: result.tier, stored: result.stored });
       return result.value as T;
     }
-    const result = await this.fly(ns, key, options?.tags !== undefined, (flight) => this.load(ns, key, loader, options, flight, stale, false));
+    const result = await this.fly(ns, key, options?.tags !== undefined, (flight) =>
+      this.load(ns, key, loader, options, flight, stale, false),
+    );
     this.context.record({ namespace: ns.name, tier: result.tier, stored: result.stored });
     return result.value as T;
   }
@@ -296,7 +340,9 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
   ): void {
     if (this.flights.has(key)) return;
     ns.counters.refreshes++;
-    void this.fly(ns, key, options?.tags !== undefined, (flight) => this.load(ns, key, loader, options, flight, current, true)).catch(() => undefined);
+    void this.fly(ns, key, options?.tags !== undefined, (flight) =>
+      this.load(ns, key, loader, options, flight, current, true),
+    ).catch(() => undefined);
   }
 
   /**
@@ -443,7 +489,14 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
       await this.evict({ keys: [k], patterns: [], tags: [], namespaces: [] });
       return;
     }
-    this.l1.put(ns.name, k, deserialize(encoded.payload), Math.min(freshUntil, this.now() + policy.l1TtlMs), policy.graceMs, options?.tags);
+    this.l1.put(
+      ns.name,
+      k,
+      deserialize(encoded.payload),
+      Math.min(freshUntil, this.now() + policy.l1TtlMs),
+      policy.graceMs,
+      options?.tags,
+    );
     ns.counters.l1Writes++;
     if (!this.l2) return;
     const others: EvictionSet = { keys: [k], patterns: [], tags: [], namespaces: [] };
@@ -452,7 +505,10 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
       return;
     }
     try {
-      await this.l2Call(() => this.l2!.store(k, encoded.bytes, ttlMs + policy.graceMs, options?.tags), 'write');
+      await this.l2Call(
+        () => this.l2!.store(k, encoded.bytes, ttlMs + policy.graceMs, options?.tags),
+        'write',
+      );
       // Other replicas drop their L1 copy and read the new value from L2.
       await this.bus!.publish(others);
     } catch {
@@ -465,16 +521,31 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
   }
 
   async deleteMany(namespace: string, keys: readonly CacheKey[]): Promise<void> {
-    await this.evict({ keys: keys.map((key) => this.keyOf(namespace, key)), patterns: [], tags: [], namespaces: [] });
+    await this.evict({
+      keys: keys.map((key) => this.keyOf(namespace, key)),
+      patterns: [],
+      tags: [],
+      namespaces: [],
+    });
   }
 
   /** Evicts the keys of a namespace matching a pattern; literal parts can never act as wildcards. */
   async deleteByPattern(namespace: string, pattern: KeyPattern): Promise<void> {
-    await this.evict({ keys: [], patterns: [[this.namespace(namespace).name, patternGlob(pattern)]], tags: [], namespaces: [] });
+    await this.evict({
+      keys: [],
+      patterns: [[this.namespace(namespace).name, patternGlob(pattern)]],
+      tags: [],
+      namespaces: [],
+    });
   }
 
   async deleteByTag(tags: string | readonly string[]): Promise<void> {
-    await this.evict({ keys: [], patterns: [], tags: typeof tags === 'string' ? [tags] : [...tags], namespaces: [] });
+    await this.evict({
+      keys: [],
+      patterns: [],
+      tags: typeof tags === 'string' ? [tags] : [...tags],
+      namespaces: [],
+    });
   }
 
   /** Clears one namespace in L1, in Redis and on every replica; nothing outside it is touched. */
@@ -509,6 +580,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
 
   /** Drops evicted entries from L1 and marks loads in flight for them, so they do not store. */
   private applyLocally(set: EvictionSet): void {
+    // (Deleting from a Map while iterating it is safe: for…of visits each remaining entry once.)
     for (const key of set.keys) {
       const namespace = this.l1.namespaceOf(key);
       if (namespace) this.l1.drop(namespace, key);
@@ -518,16 +590,16 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
       if (!this.namespaces.has(namespace)) continue;
       this.l1.dropMatching(namespace, glob);
       const matches = globMatcher(namespacePrefix(this.options.prefix, namespace) + glob);
-      for (const flight of [...this.flights.values()]) if (matches(flight.key)) this.invalidateFlight(flight.key);
+      for (const flight of this.flights.values()) if (matches(flight.key)) this.invalidateFlight(flight.key);
     }
     if (set.tags.length > 0) {
       this.l1.dropTags(set.tags);
-      for (const flight of [...this.flights.values()]) if (flight.tagged) this.invalidateFlight(flight.key);
+      for (const flight of this.flights.values()) if (flight.tagged) this.invalidateFlight(flight.key);
     }
     for (const namespace of set.namespaces) {
       if (!this.namespaces.has(namespace)) continue;
       this.l1.dropNamespace(namespace);
-      for (const flight of [...this.flights.values()]) {
+      for (const flight of this.flights.values()) {
         if (flight.namespace === namespace) this.invalidateFlight(flight.key);
       }
     }
@@ -544,13 +616,15 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
   /** After a bus interruption: evictions may have been missed, so nothing local can be trusted. */
   private dropLocalState(): void {
     this.l1.dropAll();
-    for (const key of [...this.flights.keys()]) this.invalidateFlight(key);
+    for (const key of this.flights.keys()) this.invalidateFlight(key);
   }
 
   private async applyToL2(set: EvictionSet): Promise<void> {
     const l2 = this.l2!;
-    if (set.namespaces.length > 0) await this.l2Call(() => Promise.all(set.namespaces.map((n) => l2.evictNamespace(n))), 'write');
-    for (const [namespace, glob] of set.patterns) await this.l2Call(() => l2.evictMatching(namespace, glob), 'write');
+    if (set.namespaces.length > 0)
+      await this.l2Call(() => Promise.all(set.namespaces.map((n) => l2.evictNamespace(n))), 'write');
+    for (const [namespace, glob] of set.patterns)
+      await this.l2Call(() => l2.evictMatching(namespace, glob), 'write');
     if (set.tags.length > 0) await this.l2Call(() => l2.evictTags(set.tags), 'write');
     if (set.keys.length > 0) await this.l2Call(() => l2.evictKeys(set.keys), 'write');
   }
@@ -645,7 +719,12 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     const snapshot: CacheStatsSnapshot = {
       overall: { hitRate: hitRate(hits + stale, requests), requests, hits, misses, stale, loads },
       namespaces,
-      l1: { entries: usage.entries, bytes: usage.bytes, maxBytes: this.l1.maxBytes, maxEntries: this.l1.maxEntries },
+      l1: {
+        entries: usage.entries,
+        bytes: usage.bytes,
+        maxBytes: this.l1.maxBytes,
+        maxEntries: this.l1.maxEntries,
+      },
       l2: {
         status: l2Status,
         circuit: this.l2 ? this.breaker.state : 'disabled',
@@ -683,7 +762,9 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
       alerts.push(`L2 latency ${s.l2.latencyMs.toFixed(1)} ms is over ${t.maxL2LatencyMs} ms`);
     }
     if (l1Writes > 0 && pressureEvictions / l1Writes > t.maxEvictionRate) {
-      alerts.push(`L1 eviction rate ${((pressureEvictions / l1Writes) * 100).toFixed(1)}% is over ${t.maxEvictionRate * 100}%`);
+      alerts.push(
+        `L1 eviction rate ${((pressureEvictions / l1Writes) * 100).toFixed(1)}% is over ${t.maxEvictionRate * 100}%`,
+      );
     }
     if (s.l1.bytes > s.l1.maxBytes * t.maxL1MemoryRatio) {
       alerts.push(`L1 memory ${s.l1.bytes} bytes is over ${t.maxL1MemoryRatio * 100}% of ${s.l1.maxBytes}`);

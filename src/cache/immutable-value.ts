@@ -105,6 +105,7 @@ function measure(value: unknown, seen = new WeakSet<object>()): number {
   let bytes = OBJECT_BYTES;
   if (value instanceof Map) for (const [k, v] of value) bytes += 16 + measure(k, seen) + measure(v, seen);
   else if (value instanceof Set || Array.isArray(value)) for (const v of value) bytes += 8 + measure(v, seen);
-  else for (const [k, v] of Object.entries(value)) bytes += PROPERTY_BYTES + measure(k, seen) + measure(v, seen);
+  else
+    for (const [k, v] of Object.entries(value)) bytes += PROPERTY_BYTES + measure(k, seen) + measure(v, seen);
   return bytes;
 }

@@ -1,6 +1,11 @@
 /** The cache core's public API: feature modules import the cache only from here. */
 export { CacheModule, type CacheModuleAsyncOptions } from './cache.module.js';
-export { HybridCacheService, type WrapOptions, type CacheStatsSnapshot, type L2Status } from './hybrid-cache.service.js';
+export {
+  HybridCacheService,
+  type WrapOptions,
+  type CacheStatsSnapshot,
+  type L2Status,
+} from './hybrid-cache.service.js';
 export { CacheContext, type CacheOutcome, type CacheTier } from './cache-context.js';
 export { ANY, type CacheKey, type KeyPart, type KeyPattern } from './cache-keys.js';
 export type { CacheModuleOptions } from './cache-options.js';

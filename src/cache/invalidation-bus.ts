@@ -27,7 +27,9 @@ export function parseBusMessage(raw: string): BusMessage | undefined {
   const m = message as Record<string, unknown>;
   const patternsOk =
     Array.isArray(m.patterns) &&
-    m.patterns.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'string');
+    m.patterns.every(
+      (p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'string',
+    );
   if (m.v !== 1 || typeof m.s !== 'string' || !isStringArray(m.keys) || !patternsOk) return undefined;
   if (!isStringArray(m.tags) || !isStringArray(m.namespaces)) return undefined;
   return m as unknown as BusMessage;
@@ -43,7 +45,8 @@ export function parseBusMessage(raw: string): BusMessage | undefined {
  */
 export class InvalidationBus {
   private readonly logger = new Logger(InvalidationBus.name);
-  private batch: { keys: string[]; patterns: [string, string][]; tags: string[]; namespaces: string[] } | undefined;
+  private batch:
+    { keys: string[]; patterns: [string, string][]; tags: string[]; namespaces: string[] } | undefined;
   private flushing: Promise<void> | undefined;
   private interrupted = false;
   private closed = false;

@@ -41,7 +41,9 @@ export class RedisConnections {
 /** Redacts the password of a Redis URL for logs. */
 export const redactUrl = (url: string) => url.replace(/\/\/([^@/]*)@/, '//***@');
 
-export async function createRedisConnections(options: ResolvedCacheOptions): Promise<RedisConnections | null> {
+export async function createRedisConnections(
+  options: ResolvedCacheOptions,
+): Promise<RedisConnections | null> {
   const logger = new Logger('CacheModule');
   if (!options.redisUrl) {
     logger.log(memoryOnlyMode());
@@ -60,7 +62,11 @@ export async function createRedisConnections(options: ResolvedCacheOptions): Pro
     ...options.redisOptions,
   });
   // The subscriber may queue its SUBSCRIBE while reconnecting; ioredis resubscribes by itself.
-  const subscriber = client.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, lazyConnect: true });
+  const subscriber = client.duplicate({
+    enableOfflineQueue: true,
+    commandTimeout: undefined,
+    lazyConnect: true,
+  });
   for (const connection of [client, subscriber]) {
     // Errors are counted by the cache and reported by health; an unhandled 'error' would crash.
     connection.on('error', () => undefined);
@@ -73,6 +79,7 @@ export async function createRedisConnections(options: ResolvedCacheOptions): Pro
     ),
     new Promise<false>((resolve) => setTimeout(resolve, CONNECT_WAIT_MS, false).unref()),
   ]);
-  if (!connected) logger.warn('Redis is not reachable yet: serving from L1 and the source while reconnecting');
+  if (!connected)
+    logger.warn('Redis is not reachable yet: serving from L1 and the source while reconnecting');
   return new RedisConnections(client, subscriber);
 }

@@ -1,4 +1,4 @@
-import { plainToInstance } from 'class-transformer';
+import { plainToInstance, Transform } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 
 /** Thrown at start-up when an environment variable is invalid; its message is one line naming it. */
@@ -28,8 +28,45 @@ export function validateEnv<T extends object>(
     // Empty variables count as unset, so `FOO=` in a compose file falls back to the default.
     if (value !== undefined && value !== '') picked[name] = value;
   }
-  const instance = plainToInstance(schema, picked, { enableImplicitConversion: true, exposeDefaultValues: true });
+  const instance = plainToInstance(schema, picked, {
+    enableImplicitConversion: true,
+    exposeDefaultValues: true,
+  });
   const errors = validateSync(instance, { whitelist: true, forbidUnknownValues: false });
   if (errors.length > 0) throw new InvalidConfigError(errors.map(describe).join(' | '));
   return instance;
 }
+
+const TRUE_WORDS = ['true', '1', 'yes', 'on'];
+const FALSE_WORDS = ['false', '0', 'no', 'off'];
+
+/**
+ * Parses a boolean variable (`true/false/1/0/yes/no/on/off`). Implicit conversion would turn any
+ * non-empty string, `false` included, into `true`, so the raw value is read; anything else is left
+ * as is for `@IsBoolean` to reject with the variable's name.
+ */
+export const EnvBoolean = () =>
+  Transform(
+    ({ obj, key }: { obj: Record<string, unknown>; key: string }) => {
+      const value = obj[key];
+      if (typeof value !== 'string') return value;
+      const word = value.trim().toLowerCase();
+      return TRUE_WORDS.includes(word) ? true : FALSE_WORDS.includes(word) ? false : value;
+    },
+    { toClassOnly: true },
+  );
+
+/** Parses a JSON variable; invalid JSON is left as the raw string, for the validator to reject. */
+export const EnvJson = () =>
+  Transform(
+    ({ obj, key }: { obj: Record<string, unknown>; key: string }) => {
+      const value = obj[key];
+      if (typeof value !== 'string') return value;
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        return value;
+      }
+    },
+    { toClassOnly: true },
+  );

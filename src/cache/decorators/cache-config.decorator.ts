@@ -10,4 +10,5 @@ import type { CacheConfigOptions } from './cache-options.types.js';
  * @Injectable()
  * export class VideosService { ... }
  */
-export const CacheConfig = (options: CacheConfigOptions): ClassDecorator => SetMetadata(CACHE_CONFIG_METADATA, options);
+export const CacheConfig = (options: CacheConfigOptions): ClassDecorator =>
+  SetMetadata(CACHE_CONFIG_METADATA, options);

@@ -10,9 +10,12 @@ import type { AsyncMethodDecorator, CacheEvictOptions } from './cache-options.ty
  * @CacheEvict({ namespace: 'search', allEntries: true })
  * async updateVideo(id: string, patch: UpdateVideoDto): Promise<Video> { ... }
  */
-export function CacheEvict<A extends unknown[]>(options: CacheEvictOptions<A>): AsyncMethodDecorator<A, unknown> {
+export function CacheEvict<A extends unknown[] = []>(
+  options: CacheEvictOptions<A>,
+): AsyncMethodDecorator<A, unknown> {
   return (_target, _propertyKey, descriptor) => {
-    const existing = (Reflect.getMetadata(CACHE_EVICT_METADATA, descriptor.value!) as CacheEvictOptions<A>[]) ?? [];
+    const existing =
+      (Reflect.getMetadata(CACHE_EVICT_METADATA, descriptor.value!) as CacheEvictOptions<A>[]) ?? [];
     Reflect.defineMetadata(CACHE_EVICT_METADATA, [...existing, options], descriptor.value!);
   };
 }

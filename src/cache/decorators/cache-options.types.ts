@@ -51,9 +51,14 @@ export interface CacheConfigOptions {
   ttl?: number;
 }
 
-/** A method decorator accepted only on methods returning a promise of `R` with parameters `A`. */
-export type AsyncMethodDecorator<A extends unknown[], R> = (
+/**
+ * A method decorator accepted only on methods that return a promise of `R` and whose parameters
+ * begin with `A` (the parameters the option functions declare; later ones may follow).
+ */
+export type AsyncMethodDecorator<A extends unknown[], R> = <
+  M extends (...args: [...A, ...never[]]) => Promise<R>,
+>(
   target: object,
   propertyKey: string | symbol,
-  descriptor: TypedPropertyDescriptor<(...args: A) => Promise<R>>,
+  descriptor: TypedPropertyDescriptor<M>,
 ) => void;

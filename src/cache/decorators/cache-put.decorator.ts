@@ -10,7 +10,8 @@ import type { AsyncMethodDecorator, CachePutOptions } from './cache-options.type
  */
 export function CachePut<A extends unknown[], R>(options: CachePutOptions<A, R>): AsyncMethodDecorator<A, R> {
   return (_target, _propertyKey, descriptor) => {
-    const existing = (Reflect.getMetadata(CACHE_PUT_METADATA, descriptor.value!) as CachePutOptions<A, R>[]) ?? [];
+    const existing =
+      (Reflect.getMetadata(CACHE_PUT_METADATA, descriptor.value!) as CachePutOptions<A, R>[]) ?? [];
     Reflect.defineMetadata(CACHE_PUT_METADATA, [...existing, options], descriptor.value!);
   };
 }

@@ -9,7 +9,9 @@ import type { AsyncMethodDecorator, CacheableOptions } from './cache-options.typ
  * @Cacheable({ namespace: 'video', key: (id: string) => ['video', id] })
  * findVideo(id: string): Promise<Video | null> { return this.repository.findById(id); }
  */
-export function Cacheable<A extends unknown[], R>(options: CacheableOptions<A, R> = {}): AsyncMethodDecorator<A, R> {
+export function Cacheable<A extends unknown[] = [], R = unknown>(
+  options: CacheableOptions<A, R> = {},
+): AsyncMethodDecorator<A, R> {
   return (_target, _propertyKey, descriptor) => {
     Reflect.defineMetadata(CACHEABLE_METADATA, options, descriptor.value!);
   };

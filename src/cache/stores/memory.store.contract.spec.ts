@@ -1,9 +1,12 @@
 import { FakeClock } from '../../../test/fixtures/clock.js';
 import { resolveCacheOptions } from '../cache-options.js';
 import { MemoryStore } from './memory.store.js';
-import { describeStoreContract } from './store-contract.js';
+import { describeStoreContract } from '../../../test/fixtures/store-contract.js';
 
-const policies = { alpha: { l1TtlMs: 60_000, l2TtlMs: 60_000, jitter: 0 }, beta: { l1TtlMs: 60_000, l2TtlMs: 60_000, jitter: 0 } };
+const policies = {
+  alpha: { l1TtlMs: 60_000, l2TtlMs: 60_000, jitter: 0 },
+  beta: { l1TtlMs: 60_000, l2TtlMs: 60_000, jitter: 0 },
+};
 
 describeStoreContract('MemoryStore', async () => {
   const clock = new FakeClock();

@@ -1,5 +1,12 @@
 import { LRUCache } from 'lru-cache';
-import { fullKey, globMatcher, namespacePrefix, patternGlob, type CacheKey, type KeyPattern } from '../cache-keys.js';
+import {
+  fullKey,
+  globMatcher,
+  namespacePrefix,
+  patternGlob,
+  type CacheKey,
+  type KeyPattern,
+} from '../cache-keys.js';
 import type { ResolvedCacheOptions } from '../cache-options.js';
 import type { ResolvedPolicy } from '../cache-policy.js';
 import { unknownNamespace } from '../cache.messages.js';
@@ -91,7 +98,14 @@ export class MemoryStore implements CacheStore {
    * Stores a value under a full key. The value must be a private copy: it is frozen in place.
    * Returns the entry, whose `value` is what every caller will see.
    */
-  put(namespace: string, key: string, value: unknown, freshUntil: number, graceMs: number, tags?: readonly string[]): L1Entry {
+  put(
+    namespace: string,
+    key: string,
+    value: unknown,
+    freshUntil: number,
+    graceMs: number,
+    tags?: readonly string[],
+  ): L1Entry {
     const slice = this.slice(namespace);
     const immutable = makeImmutable(value);
     const entry: L1Entry = {
@@ -117,7 +131,8 @@ export class MemoryStore implements CacheStore {
     const slice = this.slice(namespace);
     const matches = globMatcher(slice.prefix + glob);
     let dropped = 0;
-    for (const key of [...slice.lru.keys()]) if (matches(key) && slice.lru.delete(key)) dropped++;
+    // A snapshot: the LRU's own iterator must not see deletions it did not make.
+    for (const key of Array.from(slice.lru.keys())) if (matches(key) && slice.lru.delete(key)) dropped++;
     return dropped;
   }
 
@@ -126,7 +141,7 @@ export class MemoryStore implements CacheStore {
     for (const tag of tags) {
       const keys = this.tagIndex.get(tag);
       if (!keys) continue;
-      for (const key of [...keys]) {
+      for (const key of keys) {
         const namespace = this.namespaceOf(key);
         if (namespace && this.slices.get(namespace)?.lru.delete(key)) dropped++;
       }
@@ -152,10 +167,20 @@ export class MemoryStore implements CacheStore {
     return namespace !== undefined && this.slices.has(namespace) ? namespace : undefined;
   }
 
-  usage(): { entries: number; bytes: number; namespaces: Record<string, { entries: number; bytes: number; maxBytes: number; pressureEvictions: number }> } {
+  usage(): {
+    entries: number;
+    bytes: number;
+    namespaces: Record<
+      string,
+      { entries: number; bytes: number; maxBytes: number; pressureEvictions: number }
+    >;
+  } {
     let entries = 0;
     let bytes = 0;
-    const namespaces: Record<string, { entries: number; bytes: number; maxBytes: number; pressureEvictions: number }> = {};
+    const namespaces: Record<
+      string,
+      { entries: number; bytes: number; maxBytes: number; pressureEvictions: number }
+    > = {};
     for (const [name, slice] of this.slices) {
       entries += slice.lru.size;
       bytes += slice.lru.calculatedSize;
@@ -200,7 +225,14 @@ export class MemoryStore implements CacheStore {
   async set(namespace: string, key: CacheKey, value: unknown, options?: SetOptions): Promise<void> {
     const policy = this.slice(namespace).policy;
     const ttl = options?.ttlMs ?? policy.l1TtlMs;
-    this.put(namespace, fullKey(this.options.prefix, namespace, key), structuredClone(value), this.options.now() + ttl, 0, options?.tags);
+    this.put(
+      namespace,
+      fullKey(this.options.prefix, namespace, key),
+      structuredClone(value),
+      this.options.now() + ttl,
+      0,
+      options?.tags,
+    );
   }
 
   async delete(namespace: string, key: CacheKey): Promise<void> {

@@ -2,9 +2,12 @@ import { FakeClock } from '../../../test/fixtures/clock.js';
 import { deletePrefix, rawClient, uniquePrefix } from '../../../test/fixtures/redis.js';
 import { resolveCacheOptions } from '../cache-options.js';
 import { RedisStore } from './redis.store.js';
-import { describeStoreContract } from './store-contract.js';
+import { describeStoreContract } from '../../../test/fixtures/store-contract.js';
 
-const policies = { alpha: { l1TtlMs: 60_000, l2TtlMs: 60_000, jitter: 0 }, beta: { l1TtlMs: 60_000, l2TtlMs: 60_000, jitter: 0 } };
+const policies = {
+  alpha: { l1TtlMs: 60_000, l2TtlMs: 60_000, jitter: 0 },
+  beta: { l1TtlMs: 60_000, l2TtlMs: 60_000, jitter: 0 },
+};
 
 describeStoreContract('RedisStore', async () => {
   const clock = new FakeClock();

@@ -1,5 +1,12 @@
 import type { Cluster, Redis } from 'ioredis';
-import { encodeKeyPart, fullKey, namespacePrefix, patternGlob, type CacheKey, type KeyPattern } from '../cache-keys.js';
+import {
+  encodeKeyPart,
+  fullKey,
+  namespacePrefix,
+  patternGlob,
+  type CacheKey,
+  type KeyPattern,
+} from '../cache-keys.js';
 import { decodeEntry, encodeEntry, isTombstone, TOMBSTONE_MARK, CacheDecodeError } from '../cache-codec.js';
 import type { ResolvedCacheOptions } from '../cache-options.js';
 import type { ResolvedPolicy } from '../cache-policy.js';
@@ -21,8 +28,7 @@ export interface L2Observation {
 }
 
 export type L2Read =
-  | { readonly kind: 'value'; readonly bytes: Buffer }
-  | { readonly kind: 'absent'; readonly state: string };
+  { readonly kind: 'value'; readonly bytes: Buffer } | { readonly kind: 'absent'; readonly state: string };
 
 // Stores only if nothing was evicted since the reader looked: the key still holds what the reader
 // saw (no tombstone appeared or changed) and neither the namespace's nor the tags' epoch moved.
@@ -80,7 +86,10 @@ export class RedisStore implements CacheStore {
 
   /** The epochs a later {@link storeIfUnchanged} compares against. */
   async observe(namespace: string, state: string): Promise<L2Observation> {
-    const [namespaceEpoch, tagEpoch] = await this.client.mget(this.namespaceEpochKey(namespace), this.tagEpochKey());
+    const [namespaceEpoch, tagEpoch] = await this.client.mget(
+      this.namespaceEpochKey(namespace),
+      this.tagEpochKey(),
+    );
     return { state, namespaceEpoch: namespaceEpoch ?? '0', tagEpoch: tagEpoch ?? '0' };
   }
 
@@ -219,7 +228,12 @@ export class RedisStore implements CacheStore {
     const policy = this.policy(namespace);
     const ttl = options?.ttlMs ?? policy.l2TtlMs;
     const encoded = await encodeEntry(value, this.options.now() + ttl, policy.compressAboveBytes);
-    await this.store(fullKey(this.options.prefix, namespace, key), encoded.bytes, ttl + policy.graceMs, options?.tags);
+    await this.store(
+      fullKey(this.options.prefix, namespace, key),
+      encoded.bytes,
+      ttl + policy.graceMs,
+      options?.tags,
+    );
   }
 
   async delete(namespace: string, key: CacheKey): Promise<void> {

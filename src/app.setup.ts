@@ -1,0 +1,49 @@
+import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from './app.module.js';
+import type { AppConfig } from './config/app.config.js';
+
+/** Applies what every instance of the app needs, in `main.ts` and in end-to-end tests alike. */
+export function configureApp(app: INestApplication): void {
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      // Messages name the field: "title must be shorter than or equal to 200 characters".
+      validationError: { target: false, value: false },
+    }),
+  );
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('vidcache')
+      .setDescription(
+        'The API of an AI video platform, served through a hybrid L1/L2 cache in front of PostgreSQL',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
+}
+
+/** Creates the Fastify application, configured, not yet listening. */
+export async function createApp(): Promise<NestFastifyApplication> {
+  const bodyLimit = Number(process.env.BODY_LIMIT ?? 1024 * 1024);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule,
+    new FastifyAdapter({ bodyLimit: Number.isFinite(bodyLimit) ? bodyLimit : undefined }),
+    { bufferLogs: false },
+  );
+  configureApp(app);
+  return app;
+}
+
+export function appConfigOf(app: INestApplication): AppConfig {
+  return app.get(ConfigService).getOrThrow<AppConfig>('app');
+}

@@ -1,0 +1,63 @@
+import { registerAs } from '@nestjs/config';
+import { IsInt, IsObject, IsOptional, IsPositive, Matches, Max, Min } from 'class-validator';
+import type { CacheModuleOptions, CachePolicyOptions } from '../cache/index.js';
+import { EnvJson, validateEnv } from './validate-env.js';
+
+class CacheEnv {
+  @IsOptional()
+  @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 letters, digits, "_", "." or "-"' })
+  CACHE_PREFIX: string = 'vidcache';
+
+  /** L1 byte budget. Default 256 MiB. */
+  @IsInt()
+  @IsPositive()
+  CACHE_L1_MAX_BYTES: number = 256 * 1024 * 1024;
+
+  @IsInt()
+  @IsPositive()
+  CACHE_L1_MAX_ENTRIES: number = 100_000;
+
+  /** No request waits on Redis longer than this. */
+  @IsInt()
+  @Min(1)
+  @Max(60_000)
+  CACHE_L2_TIMEOUT_MS: number = 150;
+
+  @IsInt()
+  @Min(1)
+  CACHE_L2_FAILURE_THRESHOLD: number = 5;
+
+  @IsInt()
+  @Min(1)
+  CACHE_L2_COOLDOWN_MS: number = 5_000;
+
+  /**
+   * Per-namespace policy overrides as JSON, e.g. `{"video":{"l2TtlMs":7200000},"search":{"jitter":0.2}}`.
+   * Fields: l1TtlMs, l2TtlMs, l1Share, compressAboveBytes, jitter, graceMs, nullTtlMs, earlyRefresh.
+   */
+  @IsOptional()
+  @EnvJson()
+  @IsObject({ message: 'must be a JSON object of namespace → policy fields' })
+  CACHE_POLICIES?: Record<string, CachePolicyOptions>;
+}
+
+export type CacheConfig = CacheModuleOptions;
+
+/** The `cache` configuration namespace: `CacheModule` options from the environment. */
+export const cacheConfig = registerAs('cache', (): CacheConfig => {
+  const env = validateEnv(CacheEnv);
+  return {
+    prefix: env.CACHE_PREFIX,
+    redisUrl: env.REDIS_URL,
+    policies: env.CACHE_POLICIES,
+    l1: { maxBytes: env.CACHE_L1_MAX_BYTES, maxEntries: env.CACHE_L1_MAX_ENTRIES },
+    l2: {
+      timeoutMs: env.CACHE_L2_TIMEOUT_MS,
+      failureThreshold: env.CACHE_L2_FAILURE_THRESHOLD,
+      cooldownMs: env.CACHE_L2_COOLDOWN_MS,
+    },
+  };
+});

@@ -1,0 +1,14 @@
+import { appConfig } from './app.config.js';
+import { cacheConfig } from './cache.config.js';
+import { resolveCacheOptions } from '../cache/cache-options.js';
+
+/** Every configuration namespace, validated; returns the first error as one line, or undefined. */
+export function validateAllConfig(): string | undefined {
+  try {
+    appConfig();
+    resolveCacheOptions(cacheConfig());
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
