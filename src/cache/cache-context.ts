@@ -24,6 +24,11 @@ export class CacheContext {
     return this.storage.run([], fn);
   }
 
+  /** Runs `fn` recording outcomes into `outcomes`, which the caller keeps to read afterwards. */
+  runWith<T>(outcomes: CacheOutcome[], fn: () => T): T {
+    return this.storage.run(outcomes, fn);
+  }
+
   record(outcome: CacheOutcome): void {
     this.storage.getStore()?.push(outcome);
   }

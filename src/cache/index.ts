@@ -22,3 +22,4 @@ export type {
   CachePutOptions,
   CacheConfigOptions,
 } from './decorators/cache-options.types.js';
+export { CacheStatusInterceptor, cacheStatus, CACHE_STATUS_NAME } from './cache-status.interceptor.js';
