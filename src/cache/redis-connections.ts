@@ -21,21 +21,24 @@ export class RedisConnections {
     readonly subscriber: RedisClient,
   ) {}
 
-  /** Quits gracefully, or disconnects if Redis does not answer within a moment. */
+  /** Quits gracefully, or disconnects if Redis does not answer within a moment; resolves once closed. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(
-      [this.client, this.subscriber].map(async (connection) => {
-        const quit = connection.quit().then(
-          () => true,
-          () => false,
-        );
-        const timeout = new Promise<false>((resolve) => setTimeout(resolve, QUIT_WAIT_MS, false).unref());
-        if (!(await Promise.race([quit, timeout]))) connection.disconnect();
-      }),
-    );
+    await Promise.all([this.client, this.subscriber].map((connection) => closeConnection(connection)));
   }
+}
+
+async function closeConnection(connection: RedisClient): Promise<void> {
+  if (connection.status === 'end') return;
+  const ended = new Promise<void>((resolve) => connection.once('end', resolve));
+  const quit = connection.quit().then(
+    () => true,
+    () => false,
+  );
+  const timeout = new Promise<false>((resolve) => setTimeout(resolve, QUIT_WAIT_MS, false).unref());
+  if (!(await Promise.race([quit, timeout]))) connection.disconnect();
+  await ended;
 }
 
 /** Redacts the password of a Redis URL for logs. */
