@@ -14,8 +14,9 @@ export type KeyPattern = readonly (KeyPart | typeof ANY)[];
 export const MAX_KEY_LENGTH = 200;
 
 // `%` is the escape character itself; `*?[]\` are Redis glob syntax; `:` separates parts; `{}` are
-// Redis Cluster hash-tag syntax. Encoding them (RFC 3986 style) makes every part a literal.
-const RESERVED = /[%*?[\]\\:{}]/g;
+// Redis Cluster hash-tag syntax; `#` starts a hashed key. Encoding them (RFC 3986 style) makes every
+// part a literal.
+const RESERVED = /[%*?[\]\\:{}#]/g;
 const escapeChar = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
 
 /** Encodes one key part; distinct inputs always give distinct outputs (the encoding is injective). */
@@ -28,7 +29,8 @@ export function encodeKeyPart(part: KeyPart): string {
 export function encodeKey(key: CacheKey): string {
   const encoded = typeof key === 'object' ? key.map(encodeKeyPart).join(':') : encodeKeyPart(key);
   if (encoded.length <= MAX_KEY_LENGTH) return encoded;
-  // `#` cannot start an encoded part of this length, and a digest of the encoded form keeps keys distinct.
+  // `#` is reserved, so no key kept as is can look like a hashed one; a digest of the encoded form
+  // keeps long keys distinct.
   return `#${createHash('sha256').update(encoded).digest('base64url')}`;
 }
 
