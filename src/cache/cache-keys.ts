@@ -51,29 +51,48 @@ export function patternGlob(pattern: KeyPattern): string {
 
 /**
  * A matcher for a Redis glob (`*`, `?`, `[...]`, `\` escapes), used to apply pattern evictions to L1
- * with exactly the semantics Redis applies to L2.
+ * with exactly the semantics Redis applies to L2 (its `stringmatchlen`): it compares UTF-8 bytes, so
+ * `?` is one byte; in a class `^` negates, `\` escapes, `a-z` is a range in either order, and a
+ * class left open runs to the end of the glob. Any glob is accepted; none throws.
  */
 export function globMatcher(glob: string): (key: string) => boolean {
+  const g = utf8Bytes(glob);
   let source = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
+  for (let i = 0; i < g.length; i++) {
+    const c = g[i]!;
     if (c === '*') source += '[\\s\\S]*';
     else if (c === '?') source += '[\\s\\S]';
-    else if (c === '\\' && i + 1 < glob.length) source += escapeRegExp(glob[++i]!);
+    else if (c === '\\' && i + 1 < g.length) source += escapeRegExp(g[++i]!);
     else if (c === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end === -1) source += '\\[';
-      else {
-        let body = glob.slice(i + 1, end);
-        const negate = body.startsWith('^');
-        if (negate) body = body.slice(1);
-        source += `[${negate ? '^' : ''}${body.replace(/[\\\]]/g, '\\$&')}]`;
-        i = end;
+      let j = i + 1;
+      const negate = g[j] === '^';
+      if (negate) j++;
+      let body = '';
+      for (;;) {
+        if (g[j] === '\\' && j + 1 < g.length) {
+          body += escapeClassChar(g[j + 1]!);
+          j += 2;
+        } else if (g[j] === ']') break;
+        else if (j >= g.length) {
+          j--; // an open class ends with the glob
+          break;
+        } else if (j + 2 < g.length && g[j + 1] === '-') {
+          const [from, to] = g[j]! <= g[j + 2]! ? [g[j]!, g[j + 2]!] : [g[j + 2]!, g[j]!];
+          body += `${escapeClassChar(from)}-${escapeClassChar(to)}`;
+          j += 3;
+        } else body += escapeClassChar(g[j++]!);
       }
+      source += `[${negate ? '^' : ''}${body}]`;
+      i = j;
     } else source += escapeRegExp(c);
   }
   const regExp = new RegExp(`^${source}$`);
-  return (key) => regExp.test(key);
+  return (key) => regExp.test(utf8Bytes(key));
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const escapeClassChar = (c: string) =>
+  c === '\\' || c === ']' || c === '[' || c === '^' || c === '-' ? `\\${c}` : c;
+/** One character per UTF-8 byte (ASCII strings, the common case, are their own bytes). */
+const utf8Bytes = (text: string) =>
+  /[\u0080-\uffff]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
