@@ -116,8 +116,12 @@ export class MemoryStore implements CacheStore {
       cloneOnRead: immutable.cloneOnRead,
       tags: tags && tags.length > 0 ? tags : undefined,
     };
-    // Too large for its namespace's budget: served, but never stored (lru-cache would refuse it anyway).
-    if (entry.bytes > slice.lru.maxSize) return entry;
+    // Too large for its namespace's budget: served, but never stored. What the key held before is
+    // older than this value, so it goes (as lru-cache itself would do).
+    if (entry.bytes > slice.lru.maxSize) {
+      slice.lru.delete(key);
+      return entry;
+    }
     slice.lru.set(key, entry, { size: entry.bytes });
     if (entry.tags) for (const tag of entry.tags) this.index(tag, key);
     return entry;
