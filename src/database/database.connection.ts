@@ -1,0 +1,171 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { Logger } from '@nestjs/common';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzleNodePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
+import { drizzle as drizzlePglite, type PgliteDatabase } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import { IN_MEMORY_DATA_DIR, type DatabaseConfig } from '../config/database.config.js';
+import { PING_TIMEOUT_MS, STARTUP_LOCK_KEY } from './database.constants.js';
+import { databaseInUse, pingTimedOut, poolError } from './database.messages.js';
+import * as schema from './schema.js';
+
+/**
+ * The Drizzle database every repository receives. Both drivers produce a subtype of it, so
+ * repositories are written once and run on PGlite and on PostgreSQL alike.
+ */
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+/** Extensions the migrations use; PGlite must be given them when it starts. */
+export const PGLITE_EXTENSIONS = { pg_trgm };
+
+// Resolved from this file so that it points at the checked-in migrations both when running from
+// src/database (tests) and from dist/database (the built service).
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../src/database/migrations', import.meta.url));
+
+type Driver =
+  | { kind: 'pglite'; client: PGlite; db: PgliteDatabase<typeof schema> }
+  | { kind: 'postgres'; client: pg.Pool; db: NodePgDatabase<typeof schema>; open: Set<pg.Client> };
+
+/**
+ * One open database, embedded or server, with what start-up and shutdown need: migrations, a
+ * start-up lock, a readiness ping and an idempotent close.
+ */
+export class DatabaseConnection {
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly driver: Driver,
+    /** Where the data lives, for the log (never includes a password). */
+    readonly location: string,
+  ) {}
+
+  /**
+   * Opens the database the configuration names: `url` → a node-postgres pool; otherwise PGlite
+   * under `dataDir` (created if missing), or in memory for `memory://`.
+   */
+  static async open(config: DatabaseConfig, logger = new Logger('Database')): Promise<DatabaseConnection> {
+    if (config.url !== undefined) {
+      const pool = new pg.Pool({
+        connectionString: config.url,
+        application_name: 'vidcache',
+        max: 10,
+        connectionTimeoutMillis: 5_000,
+        idleTimeoutMillis: 30_000,
+      });
+      // An idle client that loses its server emits 'error' on the pool; unhandled, it would crash
+      // the process. The next query gets a fresh connection, and readiness reports the outage.
+      pool.on('error', (error) => logger.warn(poolError(error)));
+      // pool.end() resolves once it has *asked* its clients to disconnect; keep track of them so that
+      // close() can wait until every socket is really gone (a dropped database, a clean exit).
+      const open = new Set<pg.Client>();
+      pool.on('connect', (client) => {
+        open.add(client);
+        client.once('end', () => open.delete(client));
+      });
+      const db = drizzleNodePg({ client: pool, schema });
+      return new DatabaseConnection({ kind: 'postgres', client: pool, db, open }, redactPassword(config.url));
+    }
+    const inMemory = config.dataDir === IN_MEMORY_DATA_DIR;
+    const dataDir = inMemory ? undefined : resolve(config.dataDir);
+    if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
+    const client = await PGlite.create({ dataDir, extensions: PGLITE_EXTENSIONS });
+    return DatabaseConnection.fromPGlite(client, dataDir ?? 'memory');
+  }
+
+  /**
+   * Wraps a PGlite instance that is already open (created with {@link PGLITE_EXTENSIONS}), for
+   * example one restored from a data-directory dump. Closing the connection closes it.
+   */
+  static fromPGlite(client: PGlite, location = 'memory'): DatabaseConnection {
+    const db = drizzlePglite({ client, schema });
+    return new DatabaseConnection({ kind: 'pglite', client, db }, location);
+  }
+
+  get kind(): DatabaseKind {
+    return this.driver.kind;
+  }
+
+  get db(): Database {
+    return this.driver.db;
+  }
+
+  /** One line for the start-up log: which database, and where. */
+  describe(): string {
+    return databaseInUse(this.kind, this.location);
+  }
+
+  /** Applies the checked-in migrations that this database has not seen yet. */
+  async migrate(): Promise<void> {
+    const config = { migrationsFolder: MIGRATIONS_FOLDER };
+    if (this.driver.kind === 'pglite') await migratePglite(this.driver.db, config);
+    else await migrateNodePg(this.driver.db, config);
+  }
+
+  /**
+   * Runs `task` while holding a lock that other replicas of the service take too, so that only one
+   * of them migrates or seeds at a time. PGlite belongs to a single process and needs none.
+   */
+  async withStartupLock<T>(task: () => Promise<T>): Promise<T> {
+    if (this.driver.kind === 'pglite') return task();
+    // Session-level advisory locks belong to one connection: hold a dedicated client for the
+    // duration while `task` runs its queries through the rest of the pool.
+    const lockClient = await this.driver.client.connect();
+    try {
+      await lockClient.query('select pg_advisory_lock($1)', [STARTUP_LOCK_KEY]);
+      try {
+        return await task();
+      } finally {
+        await lockClient.query('select pg_advisory_unlock($1)', [STARTUP_LOCK_KEY]);
+      }
+    } finally {
+      lockClient.release();
+    }
+  }
+
+  /** Resolves when the database answers a trivial query within `timeoutMs`; rejects otherwise. */
+  async ping(timeoutMs = PING_TIMEOUT_MS): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(pingTimedOut(timeoutMs))), timeoutMs);
+    });
+    try {
+      await Promise.race([this.db.execute(sql`select 1`), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /** Closes the client or pool. Safe to call any number of times; later calls await the first. */
+  close(): Promise<void> {
+    this.closing ??= this.closeDriver();
+    return this.closing;
+  }
+
+  private async closeDriver(): Promise<void> {
+    const { driver } = this;
+    if (driver.kind === 'pglite') return driver.client.close();
+    // Not events.once(): it would reject on an 'error' emitted while a client goes away.
+    const ended = [...driver.open].map((client) => new Promise((resolve) => client.once('end', resolve)));
+    await driver.client.end();
+    await Promise.all(ended);
+  }
+}
+
+function redactPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  return parsed.toString();
+}
