@@ -38,7 +38,7 @@ const NUMBER_BYTES = 16;
 
 /** Makes `value` immutable in place (it must be a private copy) and measures it. */
 export function makeImmutable<T>(value: T): ImmutableValue<T> {
-  const state = { bytes: 0, cloneOnRead: false, seen: new WeakSet<object>() };
+  const state = { bytes: 0, cloneOnRead: false, seen: new WeakMap<object, unknown>() };
   const result = walk(value, state) as T;
   return { value: result, bytes: state.bytes, cloneOnRead: state.cloneOnRead };
 }
@@ -46,7 +46,8 @@ export function makeImmutable<T>(value: T): ImmutableValue<T> {
 interface WalkState {
   bytes: number;
   cloneOnRead: boolean;
-  seen: WeakSet<object>;
+  /** Each object walked, and what replaced it: a date referenced twice must be replaced at both places. */
+  seen: WeakMap<object, unknown>;
 }
 
 function walk(value: unknown, state: WalkState): unknown {
@@ -65,13 +66,15 @@ function walk(value: unknown, state: WalkState): unknown {
       return value;
   }
   if (value === null) return value;
-  if (state.seen.has(value)) return value;
-  state.seen.add(value);
+  if (state.seen.has(value)) return state.seen.get(value);
+  state.seen.set(value, value);
   // Realm-independent checks: values decoded by V8 are built in the main realm, which differs from
   // a vm context's (Jest's) so `instanceof` and prototype identity would misclassify them there.
   if (types.isDate(value)) {
     state.bytes += OBJECT_BYTES;
-    return Object.freeze(new FrozenDate((value as Date).getTime()));
+    const frozen = Object.freeze(new FrozenDate((value as Date).getTime()));
+    state.seen.set(value, frozen);
+    return frozen;
   }
   if (Array.isArray(value)) {
     state.bytes += OBJECT_BYTES + value.length * 8;
