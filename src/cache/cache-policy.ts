@@ -84,7 +84,8 @@ export function resolvePolicies(
     }
     const merged = { ...BASE_POLICY, ...defaults[namespace], ...overrides[namespace] };
     for (const field of Object.keys(merged) as (keyof CachePolicy)[]) {
-      const range = RANGES[field];
+      // Own fields only: `constructor`, `toString`, `__proto__` … are not policy fields either.
+      const range = Object.hasOwn(RANGES, field) ? RANGES[field] : undefined;
       const value = merged[field];
       if (!range) throw new InvalidCachePolicyError(`cache policy ${namespace}: unknown field "${field}"`);
       if (typeof value !== 'number' || !Number.isFinite(value) || value < range[0] || value > range[1]) {
