@@ -1,5 +1,7 @@
 import { appConfig } from './app.config.js';
 import { cacheConfig } from './cache.config.js';
+import { loadDatabaseConfig } from './database.config.js';
+import { loadOpsConfig } from './ops.config.js';
 import { resolveCacheOptions } from '../cache/cache-options.js';
 
 /** Every configuration namespace, validated; returns the first error as one line, or undefined. */
@@ -7,6 +9,8 @@ export function validateAllConfig(): string | undefined {
   try {
     appConfig();
     resolveCacheOptions(cacheConfig());
+    loadDatabaseConfig();
+    loadOpsConfig();
     return undefined;
   } catch (error) {
     return (error as Error).message;

@@ -6,9 +6,15 @@ export class InvalidConfigError extends Error {
   override readonly name = 'InvalidConfigError';
 }
 
-function describe(error: ValidationError): string {
+/** Hides the credentials of a URL-like value (`redis://user:secret@host` → `redis://***@host`). */
+export const redactCredentials = (value: string) => value.replace(/\/\/[^@/\s]*@/, '//***@');
+
+function describe(error: ValidationError, source: Record<string, string | undefined>): string {
   const reasons = Object.values(error.constraints ?? {}).join('; ');
-  return `Invalid configuration: ${error.property}=${JSON.stringify(error.value)} (${reasons})`;
+  // The raw text the operator wrote, not its converted value (`abc`, not `NaN`), minus any password.
+  const raw = source[error.property];
+  const shown = raw === undefined ? 'unset' : JSON.stringify(redactCredentials(raw));
+  return `Invalid configuration: ${error.property}=${shown} (${reasons})`;
 }
 
 /**
@@ -33,7 +39,7 @@ export function validateEnv<T extends object>(
     exposeDefaultValues: true,
   });
   const errors = validateSync(instance, { whitelist: true, forbidUnknownValues: false });
-  if (errors.length > 0) throw new InvalidConfigError(errors.map(describe).join(' | '));
+  if (errors.length > 0) throw new InvalidConfigError(errors.map((e) => describe(e, source)).join(' | '));
   return instance;
 }
 
