@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { databaseConfig, type DatabaseConfig } from '../config/database.config.js';
+import { DATABASE_PROBE } from '../health/health.constants.js';
 import { DRIZZLE } from './database.constants.js';
 import { DatabaseService } from './database.service.js';
 
@@ -28,7 +29,9 @@ import { DatabaseService } from './database.service.js';
       inject: [DatabaseService],
       useFactory: (database: DatabaseService) => database.db,
     },
+    // Readiness pings the database through this token (see src/health/health.constants.ts).
+    { provide: DATABASE_PROBE, useExisting: DatabaseService },
   ],
-  exports: [DatabaseService, DRIZZLE],
+  exports: [DatabaseService, DRIZZLE, DATABASE_PROBE],
 })
 export class DatabaseModule {}

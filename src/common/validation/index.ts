@@ -1,0 +1,3 @@
+export { IsStorableText } from './storable-text.decorator.js';
+export { ParseIdPipe } from './id.pipe.js';
+export { PaginationQuery, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_PAGE, type Page } from './pagination.query.js';
