@@ -19,11 +19,17 @@ const inflate = promisify(inflateRaw);
  * constructs code or evaluates anything. Strings are never inspected for type tags, so no string can
  * be revived into something else — the failure mode of JSON-with-prefixes serializers.
  *
+ * With the tags flag, the header is followed by the entry's tags (u32 LE length, then a JSON array
+ * of strings), so a replica that copies the entry into its L1 indexes it under the same tags and a
+ * later tag eviction reaches that copy too.
+ *
  * A tombstone (`'T' + token`) marks a key evicted moments ago; see `RedisStore.storeIfUnchanged`.
  */
 const MAGIC = 0x56; // 'V'
 const VERSION = 1;
 const FLAG_DEFLATE = 1;
+const FLAG_TAGS = 2;
+const KNOWN_FLAGS = FLAG_DEFLATE | FLAG_TAGS;
 const HEADER_BYTES = 12;
 export const TOMBSTONE_MARK = 'T';
 
@@ -42,6 +48,7 @@ export interface DecodedEntry<T = unknown> {
   readonly value: T;
   /** Absolute time (ms since epoch) until which the entry is fresh. */
   readonly freshUntil: number;
+  readonly tags: readonly string[] | undefined;
 }
 
 /**
@@ -52,17 +59,23 @@ export async function encodeEntry(
   value: unknown,
   freshUntil: number,
   compressAbove: number,
+  tags?: readonly string[],
 ): Promise<EncodedEntry> {
   const payload = serialize(value);
   const compress = payload.length > compressAbove;
   const body = compress ? await deflate(payload) : payload;
+  const tagged = tags !== undefined && tags.length > 0;
   const header = Buffer.allocUnsafe(HEADER_BYTES);
   header[0] = MAGIC;
   header[1] = VERSION;
-  header[2] = compress ? FLAG_DEFLATE : 0;
+  header[2] = (compress ? FLAG_DEFLATE : 0) | (tagged ? FLAG_TAGS : 0);
   header[3] = 0;
   header.writeDoubleLE(freshUntil, 4);
-  return { bytes: Buffer.concat([header, body]), payload };
+  if (!tagged) return { bytes: Buffer.concat([header, body]), payload };
+  const tagBytes = Buffer.from(JSON.stringify(tags), 'utf8');
+  const tagLength = Buffer.allocUnsafe(4);
+  tagLength.writeUInt32LE(tagBytes.length, 0);
+  return { bytes: Buffer.concat([header, tagLength, tagBytes, body]), payload };
 }
 
 /** Reads only the header; cheap, and enough to decide whether a stored entry is still fresh. */
@@ -74,14 +87,37 @@ export function readFreshUntil(bytes: Buffer): number {
 export async function decodeEntry<T = unknown>(bytes: Buffer): Promise<DecodedEntry<T>> {
   assertHeader(bytes);
   const flags = bytes[2]!;
-  if ((flags & ~FLAG_DEFLATE) !== 0) throw new CacheDecodeError(`unknown flags ${flags}`);
-  const body = bytes.subarray(HEADER_BYTES);
+  if ((flags & ~KNOWN_FLAGS) !== 0) throw new CacheDecodeError(`unknown flags ${flags}`);
+  let offset = HEADER_BYTES;
+  let tags: string[] | undefined;
+  if (flags & FLAG_TAGS) {
+    if (bytes.length < offset + 4) throw new CacheDecodeError('truncated tags');
+    const length = bytes.readUInt32LE(offset);
+    offset += 4;
+    if (bytes.length < offset + length) throw new CacheDecodeError('truncated tags');
+    tags = parseTags(bytes.toString('utf8', offset, offset + length));
+    offset += length;
+  }
+  const body = bytes.subarray(offset);
   try {
     const payload = flags & FLAG_DEFLATE ? await inflate(body) : body;
-    return { value: deserialize(payload) as T, freshUntil: bytes.readDoubleLE(4) };
+    return { value: deserialize(payload) as T, freshUntil: bytes.readDoubleLE(4), tags };
   } catch (error) {
     throw new CacheDecodeError(`corrupt payload: ${(error as Error).message}`);
   }
+}
+
+function parseTags(text: string): string[] {
+  let tags: unknown;
+  try {
+    tags = JSON.parse(text);
+  } catch {
+    throw new CacheDecodeError('corrupt tags');
+  }
+  if (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string')) {
+    throw new CacheDecodeError('corrupt tags');
+  }
+  return tags as string[];
 }
 
 function assertHeader(bytes: Buffer): void {

@@ -297,6 +297,20 @@ describe('HybridCacheService', () => {
     );
   });
 
+  describe('coherence across replicas', () => {
+    it('a tag eviction on one replica reaches the L1 copy another replica took from L2', async () => {
+      const a = await open();
+      const b = await open();
+      await a.cache.wrap('item', ['list', 1], () => ['v1', 'v2'], { tags: ['video:v1'] });
+      expect(await b.cache.wrap('item', ['list', 1], () => ['never'])).toEqual(['v1', 'v2']); // from L2 into B's L1
+
+      await a.cache.deleteByTag('video:v1');
+      await waitFor(() => b.cache.stats().namespaces.item!.l1Entries === 0, 2_000);
+
+      expect(await b.cache.wrap('item', ['list', 1], () => ['v2'])).toEqual(['v2']);
+    });
+  });
+
   describe('undecodable entries', () => {
     it('treats a corrupt or foreign L2 value as a miss, removes it and counts it', async () => {
       const { cache } = await open();

@@ -401,7 +401,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     const freshUntil = this.now() + ttlMs;
     let encoded: EncodedEntry;
     try {
-      encoded = await encodeEntry(value, freshUntil, policy.compressAboveBytes);
+      encoded = await encodeEntry(value, freshUntil, policy.compressAboveBytes, tags);
     } catch (error) {
       this.logger.warn(notCacheable(key, (error as Error).message));
       return { value, tier: 'source', stored: false };
@@ -447,7 +447,14 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
           if (decoded.freshUntil > freshAfter && decoded.freshUntil > now) {
             if (flight?.invalidated) return { stale: { value: makeImmutable(decoded.value).value } };
             const l1FreshUntil = Math.min(decoded.freshUntil, now + ns.policy.l1TtlMs);
-            const entry = this.l1.put(ns.name, key, decoded.value, l1FreshUntil, ns.policy.graceMs);
+            const entry = this.l1.put(
+              ns.name,
+              key,
+              decoded.value,
+              l1FreshUntil,
+              ns.policy.graceMs,
+              decoded.tags,
+            );
             ns.counters.l1Writes++;
             return { entry };
           }
@@ -482,7 +489,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     const freshUntil = this.now() + ttlMs;
     let encoded: EncodedEntry;
     try {
-      encoded = await encodeEntry(value, freshUntil, policy.compressAboveBytes);
+      encoded = await encodeEntry(value, freshUntil, policy.compressAboveBytes, options?.tags);
     } catch (error) {
       // The write to the source succeeded; the stale entry goes, the new one is simply not cached.
       this.logger.warn(notCacheable(k, (error as Error).message));

@@ -227,7 +227,12 @@ export class RedisStore implements CacheStore {
   async set(namespace: string, key: CacheKey, value: unknown, options?: SetOptions): Promise<void> {
     const policy = this.policy(namespace);
     const ttl = options?.ttlMs ?? policy.l2TtlMs;
-    const encoded = await encodeEntry(value, this.options.now() + ttl, policy.compressAboveBytes);
+    const encoded = await encodeEntry(
+      value,
+      this.options.now() + ttl,
+      policy.compressAboveBytes,
+      options?.tags,
+    );
     await this.store(
       fullKey(this.options.prefix, namespace, key),
       encoded.bytes,
