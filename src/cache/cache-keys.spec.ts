@@ -1,0 +1,322 @@
+import fc from 'fast-check';
+import type { Redis } from 'ioredis';
+import { deletePrefix, rawClient, uniquePrefix } from '../../test/fixtures/redis.js';
+import {
+  ANY,
+  encodeKey,
+  encodeKeyPart,
+  fullKey,
+  globMatcher,
+  MAX_KEY_LENGTH,
+  namespacePrefix,
+  patternGlob,
+} from './cache-keys.js';
+
+/** Characters that are syntax somewhere (Redis globs, our separators and escapes, hash tags, hashed keys). */
+const TRICKY = ['%', '*', '?', '[', ']', '\\', ':', '{', '}', '#', '^', '-', '2', '3', 'A', 'a', 'F', ' '];
+
+/** Strings biased towards the characters that break naive encodings, plus arbitrary unicode. */
+const trickyString = fc.oneof(
+  fc.string({ unit: fc.constantFrom(...TRICKY), maxLength: 12 }),
+  fc.string({ unit: 'binary', maxLength: 12 }),
+  fc.string({ unit: 'grapheme', maxLength: 6 }),
+  fc.constantFrom('', '*', '%2A', '%252A', '%3A', ':', '\\*', '[a]', '{tag}', '#x'),
+);
+
+/** Inverse of the encoding (percent-decoding), used to prove it is injective. */
+const decodePart = (encoded: string) =>
+  encoded.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+
+describe('encodeKeyPart', () => {
+  it('is injective: distinct strings never encode alike', () => {
+    fc.assert(
+      fc.property(trickyString, trickyString, (a, b) => {
+        fc.pre(a !== b);
+        expect(encodeKeyPart(a)).not.toBe(encodeKeyPart(b));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('can be decoded back to the original part, so no information is lost', () => {
+    fc.assert(
+      fc.property(trickyString, (part) => {
+        expect(decodePart(encodeKeyPart(part))).toBe(part);
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('never emits glob, separator, escape or hash-tag syntax, and every % starts an escape', () => {
+    fc.assert(
+      fc.property(trickyString, (part) => {
+        const encoded = encodeKeyPart(part);
+        expect(encoded).not.toMatch(/[*?[\]\\:{}]/);
+        expect(encoded).not.toMatch(/%(?![0-9A-F]{2})/);
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('escapes the reserved characters as upper-case percent codes', () => {
+    expect(encodeKeyPart('a*b?c[d]e\\f:g{h}i%j')).toBe('a%2Ab%3Fc%5Bd%5De%5Cf%3Ag%7Bh%7Di%25j');
+    expect(encodeKeyPart('#tag')).toBe('%23tag');
+    expect(encodeKeyPart('%2A')).toBe('%252A');
+    expect(encodeKeyPart('*')).not.toBe(encodeKeyPart('%2A'));
+  });
+
+  it('encodes numbers and booleans by their string form', () => {
+    expect(encodeKeyPart(42)).toBe('42');
+    expect(encodeKeyPart(-1.5)).toBe('-1.5');
+    expect(encodeKeyPart(false)).toBe('false');
+  });
+});
+
+describe('encodeKey', () => {
+  const tuple = fc.array(trickyString, { minLength: 1, maxLength: 4 });
+
+  it('gives distinct tuples distinct keys', () => {
+    fc.assert(
+      fc.property(tuple, tuple, (a, b) => {
+        fc.pre(JSON.stringify(a) !== JSON.stringify(b));
+        expect(encodeKey(a)).not.toBe(encodeKey(b));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('never lets a two-part tuple collide with a single part, whatever the part holds', () => {
+    fc.assert(
+      fc.property(trickyString, trickyString, trickyString, (a, b, c) => {
+        expect(encodeKey([a, b])).not.toBe(encodeKey([c]));
+        expect(encodeKey([a, b])).not.toBe(encodeKey(c));
+      }),
+      { numRuns: 1_000 },
+    );
+    // The classic collisions of an unencoded join.
+    expect(encodeKey(['a', 'b'])).not.toBe(encodeKey('a:b'));
+    expect(encodeKey(['a:b', 'c'])).not.toBe(encodeKey(['a', 'b:c']));
+  });
+
+  it('treats a single part and a one-part tuple as the same key', () => {
+    expect(encodeKey(['video', 7])).toBe('video:7');
+    expect(encodeKey(['x*'])).toBe(encodeKey('x*'));
+  });
+
+  it(`keeps keys up to MAX_KEY_LENGTH (${MAX_KEY_LENGTH}) readable and hashes longer ones`, () => {
+    const exact = 'k'.repeat(MAX_KEY_LENGTH);
+    const over = 'k'.repeat(MAX_KEY_LENGTH + 1);
+    expect(encodeKey(exact)).toBe(exact);
+    const hashed = encodeKey(over);
+    expect(hashed).toMatch(/^#[A-Za-z0-9_-]{43}$/);
+    expect(hashed.length).toBeLessThanOrEqual(MAX_KEY_LENGTH);
+  });
+
+  it('counts the encoded length: a short key made long by escaping is hashed', () => {
+    const stars = '*'.repeat(70); // 70 characters, 210 once encoded
+    expect(encodeKey(stars)).toMatch(/^#/);
+  });
+
+  it('hashes deterministically and keeps long keys distinct', () => {
+    const long = fc.string({
+      unit: fc.constantFrom(...TRICKY),
+      minLength: MAX_KEY_LENGTH + 1,
+      maxLength: 400,
+    });
+    fc.assert(
+      fc.property(long, long, (a, b) => {
+        expect(encodeKey(a)).toBe(encodeKey(a));
+        expect(encodeKey([a, 'page', 2])).toBe(encodeKey([a, 'page', 2]));
+        expect(encodeKey(a) === encodeKey(b)).toBe(a === b);
+        expect(encodeKey([a, 1])).not.toBe(encodeKey([a, 2]));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('cannot be made to collide with a hashed key by passing the hash itself as a key', () => {
+    const long = ['search', 'q'.repeat(MAX_KEY_LENGTH + 50)];
+    const hashed = encodeKey(long);
+    expect(hashed.startsWith('#')).toBe(true);
+    // A caller who knows (or computes) the hash of a long key sends it as a key of its own.
+    expect(encodeKey(hashed)).not.toBe(hashed);
+    expect(encodeKey([hashed])).not.toBe(hashed);
+    // More generally: no key short enough to be kept as is looks like a hashed one.
+    fc.assert(
+      fc.property(fc.array(trickyString, { minLength: 1, maxLength: 3 }), (parts) => {
+        const encoded = encodeKey(parts);
+        expect(encoded.length <= 44 && encoded.startsWith('#')).toBe(false);
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('builds full keys as <prefix>:<namespace>:<encoded key>', () => {
+    expect(namespacePrefix('vidcache', 'user')).toBe('vidcache:user:');
+    expect(fullKey('vidcache', 'user', ['profile', 'a:b'])).toBe('vidcache:user:profile:a%3Ab');
+  });
+});
+
+describe('patternGlob', () => {
+  it('turns only ANY into *, and encodes every literal part', () => {
+    expect(patternGlob(['user-videos', 42, ANY])).toBe('user-videos:42:*');
+    expect(patternGlob([ANY])).toBe('*');
+    expect(patternGlob(['a*', '?', '[x]', '\\', ANY])).toBe('a%2A:%3F:%5Bx%5D:%5C:*');
+  });
+
+  it('a pattern of literal parts matches exactly the key of the same parts and no other', () => {
+    const parts = fc.array(trickyString, { minLength: 1, maxLength: 3 });
+    fc.assert(
+      fc.property(parts, parts, (pattern, key) => {
+        const encoded = encodeKey(key);
+        fc.pre(!encoded.startsWith('#'));
+        const matches = globMatcher(patternGlob(pattern))(encoded);
+        expect(matches).toBe(encodeKey(pattern) === encoded);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('a literal part holding glob syntax only matches itself', () => {
+    const matches = globMatcher(patternGlob(['page*', ANY]));
+    expect(matches(encodeKey(['page*', 1]))).toBe(true);
+    expect(matches(encodeKey(['page*', 'x', 'y']))).toBe(true);
+    expect(matches(encodeKey(['page1', 1]))).toBe(false);
+    expect(matches(encodeKey(['page', 1]))).toBe(false);
+    expect(matches(encodeKey(['page%2A', 1]))).toBe(false);
+  });
+});
+
+describe('globMatcher agrees with Redis SCAN MATCH', () => {
+  let redis: Redis;
+  let prefix: string;
+
+  // Key suffixes, written under `<prefix>:`; some hold what encoded parts contain (%2A, %3A).
+  const KEYS = [
+    'a',
+    'b',
+    'c',
+    'ab',
+    'abc',
+    'ba',
+    'a*',
+    'a?',
+    'a[b]',
+    'a\\b',
+    'a-b',
+    '^a',
+    '*',
+    '?',
+    '[',
+    ']',
+    '\\',
+    '^',
+    '-',
+    '%2A',
+    'a%2A',
+    'a%2Ab',
+    '%3A',
+    'a%3Ab',
+    'user:1',
+    'user:1:x',
+    'user%3A1',
+    'ü',
+    'x y',
+    'AB',
+    '',
+  ];
+  const GLOBS = [
+    '*',
+    '?',
+    '??',
+    'a*',
+    '*b',
+    'a?',
+    '?b',
+    '[abc]',
+    '[^a]',
+    '[^a]*',
+    '\\*',
+    'a\\*',
+    'a\\?',
+    'a\\[b\\]',
+    '\\\\*',
+    '[a-c]',
+    '[c-a]',
+    '[a-]',
+    '[\\]]',
+    '[a\\-c]',
+    '[]',
+    '[^]',
+    '[',
+    'a[',
+    'a[b',
+    '\\',
+    'a\\',
+    '*%2A*',
+    '%3A',
+    'a%3Ab',
+    '*%3A*',
+    'user:*',
+    'user%3A*',
+    '*:*',
+    '[!a]',
+    '[^]]',
+    'a[*]',
+    'a[?]',
+    '[[]',
+    '[\\\\]*',
+  ];
+
+  async function scanMatch(glob: string): Promise<Set<string>> {
+    const found = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:${glob}`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) found.add(key);
+    } while (cursor !== '0');
+    return found;
+  }
+
+  const localMatch = (glob: string) => {
+    const matches = globMatcher(`${prefix}:${glob}`);
+    return new Set(KEYS.map((k) => `${prefix}:${k}`).filter((k) => matches(k)));
+  };
+
+  beforeAll(async () => {
+    redis = rawClient();
+    prefix = uniquePrefix('keys');
+    const pipeline = redis.pipeline();
+    for (const key of KEYS) pipeline.set(`${prefix}:${key}`, '1', 'EX', 600);
+    await pipeline.exec();
+  });
+
+  afterAll(async () => {
+    await deletePrefix(redis, prefix);
+    await redis.quit();
+  });
+
+  it('writes the keys the comparison runs on', async () => {
+    expect((await scanMatch('*')).size).toBe(KEYS.length);
+  });
+
+  it.each(GLOBS)('glob %j', async (glob) => {
+    const expected = await scanMatch(glob);
+    expect([...localMatch(glob)].sort()).toEqual([...expected].sort());
+  });
+
+  it('over random globs of glob syntax', async () => {
+    const glob = fc.string({
+      unit: fc.constantFrom('a', 'b', 'c', '*', '?', '[', ']', '^', '-', '\\', '%', '2', 'A', ':'),
+      maxLength: 7,
+    });
+    await fc.assert(
+      fc.asyncProperty(glob, async (g) => {
+        const expected = await scanMatch(g);
+        expect([...localMatch(g)].sort()).toEqual([...expected].sort());
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
