@@ -1,0 +1,303 @@
+import fc from 'fast-check';
+import { FakeClock } from '../../../test/fixtures/clock.js';
+import { ANY, fullKey, patternGlob, type CacheKey } from '../cache-keys.js';
+import { resolveCacheOptions, type CacheModuleOptions } from '../cache-options.js';
+import { MemoryStore } from './memory.store.js';
+
+const KB = 1024;
+const MINUTE = 60_000;
+const PREFIX = 'l1-spec';
+
+/** A string whose estimated footprint (2 bytes per UTF-16 unit) is about `bytes`. */
+const blob = (bytes: number, fill = 'x') => fill.repeat(Math.max(1, Math.floor(bytes / 2)));
+
+function memoryStore(options: CacheModuleOptions = {}) {
+  const clock = new FakeClock();
+  const store = new MemoryStore(resolveCacheOptions({ prefix: PREFIX, now: clock.now, ...options }));
+  const key = (namespace: string, k: CacheKey) => fullKey(PREFIX, namespace, k);
+  /** Stores a value fresh for a minute, with no grace period. */
+  const put = (namespace: string, k: CacheKey, value: unknown, tags?: readonly string[]) =>
+    store.put(namespace, key(namespace, k), value, clock.time + MINUTE, 0, tags);
+  const has = (namespace: string, k: CacheKey) =>
+    store.lookup(namespace, key(namespace, k), clock.time) !== undefined;
+  return { store, clock, key, put, has };
+}
+
+/** Two namespaces with an equal half of L1 each. */
+const halves = { alpha: { l1Share: 0.5 }, beta: { l1Share: 0.5 } };
+/** Only the namespaces a test names, so each gets exactly its declared share. */
+const only = (policies: Record<string, { l1Share: number }>): CacheModuleOptions['policies'] => {
+  const none = { user: 0, video: 0, 'video-status': 0, static: 0, analytics: 0, search: 0, session: 0 };
+  return { ...Object.fromEntries(Object.keys(none).map((n) => [n, { l1Share: 0 }])), ...policies };
+};
+
+describe('MemoryStore (L1)', () => {
+  describe('byte bound', () => {
+    it('a flood of large values never takes L1, or any namespace, past its byte limit', () => {
+      const { store, put } = memoryStore({ l1: { maxBytes: 1024 * KB } });
+      const namespaces = ['user', 'video', 'video-status', 'static', 'analytics', 'search', 'session'];
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.constantFrom(...namespaces), fc.integer({ min: 5 * KB, max: 50 * KB })), {
+            minLength: 2_000,
+            maxLength: 2_000,
+          }),
+          (inserts) => {
+            store.dropAll();
+            inserts.forEach(([namespace, bytes], i) => {
+              put(namespace, ['flood', i], { body: blob(bytes), i });
+              const usage = store.usage();
+              expect(usage.bytes).toBeLessThanOrEqual(store.maxBytes);
+              for (const slice of Object.values(usage.namespaces))
+                expect(slice.bytes).toBeLessThanOrEqual(slice.maxBytes);
+            });
+            // It was full, not empty: the bound did the work.
+            expect(store.usage().bytes).toBeGreaterThan(store.maxBytes / 2);
+          },
+        ),
+        { numRuns: 2 },
+      );
+    });
+
+    it('gives each namespace its share of the bytes, scaled down when the shares add up to more than 1', () => {
+      const { store } = memoryStore({
+        l1: { maxBytes: 1000 * KB },
+        policies: { user: { l1Share: 0.6 }, video: { l1Share: 0.9 } },
+      });
+      const slices = store.usage().namespaces;
+      const total = Object.values(slices).reduce((sum, s) => sum + s.maxBytes, 0);
+      expect(total).toBeLessThanOrEqual(store.maxBytes);
+      expect(slices.video!.maxBytes / slices.user!.maxBytes).toBeCloseTo(1.5, 2);
+    });
+
+    it('one namespace cannot evict another’s entries, however much it writes', () => {
+      const { put, has, store } = memoryStore({ l1: { maxBytes: 400 * KB }, policies: only(halves) });
+      for (let i = 0; i < 5; i++) put('alpha', ['keep', i], blob(10 * KB));
+      for (let i = 0; i < 500; i++) put('beta', ['flood', i], blob(20 * KB));
+      for (let i = 0; i < 5; i++) expect(has('alpha', ['keep', i])).toBe(true);
+      expect(store.usage().namespaces.beta!.pressureEvictions).toBeGreaterThan(400);
+      expect(store.usage().namespaces.alpha!.pressureEvictions).toBe(0);
+    });
+
+    it('counts a value’s real size: a larger value takes more of the budget', () => {
+      const { store, put } = memoryStore({ policies: only(halves) });
+      put('alpha', 'small', { s: blob(KB) });
+      const small = store.usage().namespaces.alpha!.bytes;
+      put('alpha', 'large', { s: blob(100 * KB) });
+      const both = store.usage().namespaces.alpha!.bytes;
+      expect(both - small).toBeGreaterThan(100 * KB);
+      expect(both - small).toBeLessThan(110 * KB);
+    });
+  });
+
+  describe('entry bound', () => {
+    it('never holds more entries than maxEntries, in total or per namespace', () => {
+      const { store, put } = memoryStore({ l1: { maxEntries: 100 }, policies: only(halves) });
+      for (let i = 0; i < 1_000; i++) {
+        put(i % 3 === 0 ? 'alpha' : 'beta', ['n', i], i);
+        expect(store.usage().entries).toBeLessThanOrEqual(100);
+      }
+      expect(store.usage().namespaces.alpha!.entries).toBe(50);
+      expect(store.usage().namespaces.beta!.entries).toBe(50);
+    });
+  });
+
+  describe('least recently used goes first', () => {
+    it('evicts the entry read longest ago, not the one written longest ago', () => {
+      const { put, has, store } = memoryStore({ l1: { maxEntries: 6 }, policies: only(halves) });
+      put('alpha', 'a', 1);
+      put('alpha', 'b', 2);
+      put('alpha', 'c', 3);
+      expect(has('alpha', 'a')).toBe(true); // a is now the most recently used
+      put('alpha', 'd', 4);
+      expect(has('alpha', 'b')).toBe(false);
+      expect(has('alpha', 'a')).toBe(true);
+      expect(has('alpha', 'c')).toBe(true);
+      expect(has('alpha', 'd')).toBe(true);
+      expect(store.usage().namespaces.alpha!.pressureEvictions).toBe(1);
+    });
+
+    it('evicts by bytes in the same order', () => {
+      const { put, has } = memoryStore({ l1: { maxBytes: 200 * KB }, policies: only(halves) });
+      put('alpha', 'a', blob(30 * KB));
+      put('alpha', 'b', blob(30 * KB));
+      put('alpha', 'c', blob(30 * KB));
+      has('alpha', 'a');
+      put('alpha', 'd', blob(30 * KB));
+      expect([has('alpha', 'a'), has('alpha', 'b'), has('alpha', 'c'), has('alpha', 'd')]).toEqual([
+        true,
+        false,
+        true,
+        true,
+      ]);
+    });
+  });
+
+  describe('an entry larger than its namespace’s budget', () => {
+    it('is returned (frozen) but not stored', () => {
+      const { store, put, has } = memoryStore({ l1: { maxBytes: 100 * KB }, policies: only(halves) });
+      put('alpha', 'small', 'kept');
+      const entry = put('alpha', 'huge', { body: blob(80 * KB) });
+      expect((entry.value as { body: string }).body.length).toBe(40 * KB);
+      expect(Object.isFrozen(entry.value)).toBe(true);
+      expect(has('alpha', 'huge')).toBe(false);
+      expect(has('alpha', 'small')).toBe(true);
+      expect(store.usage().namespaces.alpha!.entries).toBe(1);
+    });
+
+    it('replaces what was stored under its key: the older value is not served afterwards', () => {
+      const { store, put, key, clock } = memoryStore({ l1: { maxBytes: 100 * KB }, policies: only(halves) });
+      put('alpha', 'doc', { version: 1 }, ['doc-tag']);
+      put('alpha', 'doc', { version: 2, body: blob(80 * KB) });
+      expect(store.lookup('alpha', key('alpha', 'doc'), clock.time)).toBeUndefined();
+      expect(store.usage().namespaces.alpha!.entries).toBe(0);
+    });
+
+    it('through the store API too', async () => {
+      const { store } = memoryStore({ l1: { maxBytes: 100 * KB }, policies: only(halves) });
+      await store.set('alpha', 'doc', 'v1');
+      await store.set('alpha', 'doc', blob(80 * KB));
+      expect(await store.get('alpha', 'doc')).toBeUndefined();
+    });
+  });
+
+  describe('freshness and grace', () => {
+    it('serves an entry until its grace period ends, then drops it on lookup', () => {
+      const { store, key, clock } = memoryStore();
+      const k = key('user', 'u1');
+      const freshUntil = clock.time + MINUTE;
+      store.put('user', k, 'profile', freshUntil, 10 * MINUTE);
+
+      clock.advance(MINUTE); // expired, within grace: returned (the caller sees it is stale)
+      const stale = store.lookup('user', k, clock.time);
+      expect(stale?.value).toBe('profile');
+      expect(stale!.freshUntil).toBeLessThanOrEqual(clock.time);
+      expect(store.usage().namespaces.user!.entries).toBe(1);
+
+      clock.advance(10 * MINUTE - 1);
+      expect(store.lookup('user', k, clock.time)).toBeDefined();
+      clock.advance(1); // grace over
+      expect(store.lookup('user', k, clock.time)).toBeUndefined();
+      expect(store.usage().namespaces.user!.entries).toBe(0);
+      expect(store.usage().namespaces.user!.bytes).toBe(0);
+    });
+
+    it('get() misses once an entry is no longer fresh', async () => {
+      const { store, clock } = memoryStore();
+      await store.set('user', 'u1', 'v', { ttlMs: 1_000 });
+      clock.advance(999);
+      expect(await store.get('user', 'u1')).toBe('v');
+      clock.advance(1);
+      expect(await store.get('user', 'u1')).toBeUndefined();
+    });
+  });
+
+  describe('tags', () => {
+    it('dropTags removes the tagged entries of every namespace and nothing else', () => {
+      const { store, put, has } = memoryStore();
+      put('user', 'u1', 'profile', ['user:1']);
+      put('video', ['list', 'u1'], 'videos', ['user:1', 'videos']);
+      put('search', 'q', 'results', ['videos']);
+      put('user', 'u2', 'other', ['user:2']);
+      put('user', 'untagged', 'x');
+
+      expect(store.dropTags(['user:1'])).toBe(2);
+      expect(has('user', 'u1')).toBe(false);
+      expect(has('video', ['list', 'u1'])).toBe(false);
+      expect(has('search', 'q')).toBe(true);
+      expect(has('user', 'u2')).toBe(true);
+      expect(has('user', 'untagged')).toBe(true);
+
+      expect(store.dropTags(['videos', 'user:2', 'never-used'])).toBe(2);
+      expect(store.usage().entries).toBe(1);
+    });
+
+    it('an entry re-stored without a tag is no longer reached by that tag', () => {
+      const { store, put, has } = memoryStore();
+      put('user', 'u1', 'tagged', ['t']);
+      put('user', 'u1', 'untagged now');
+      expect(store.dropTags(['t'])).toBe(0);
+      expect(has('user', 'u1')).toBe(true);
+    });
+
+    it('the tag index lets go of entries that L1 evicted, dropped or expired', () => {
+      const { store, put, key, clock } = memoryStore({ l1: { maxEntries: 20 }, policies: only(halves) });
+      // Reading a private field: the only way to see that the index does not grow without bound.
+      const tagIndex = (store as unknown as { tagIndex: Map<string, Set<string>> }).tagIndex;
+
+      for (let i = 0; i < 1_000; i++) put('alpha', ['e', i], i, [`tag-${i}`, 'shared']);
+      expect(store.usage().namespaces.alpha!.entries).toBe(10);
+      expect(tagIndex.size).toBe(11); // the 10 live entries' own tags, and the shared one
+      expect(tagIndex.get('shared')!.size).toBe(10);
+      // Evicting a tag whose entries are all gone is a no-op, not an error.
+      expect(store.dropTags(['tag-0', 'tag-500'])).toBe(0);
+
+      store.drop('alpha', key('alpha', ['e', 999]));
+      expect(tagIndex.has('tag-999')).toBe(false);
+      store.dropMatching('alpha', patternGlob(['e', ANY]));
+      expect(tagIndex.size).toBe(0);
+
+      store.put('alpha', key('alpha', 'short'), 1, clock.time + 1, 0, ['short-lived']);
+      clock.advance(1);
+      expect(store.lookup('alpha', key('alpha', 'short'), clock.time)).toBeUndefined();
+      expect(tagIndex.size).toBe(0);
+
+      put('alpha', 'n', 1, ['ns']);
+      store.dropNamespace('alpha');
+      expect(tagIndex.size).toBe(0);
+    });
+  });
+
+  describe('dropMatching', () => {
+    it('treats glob characters in the data as literals: only what a literal match would remove goes', () => {
+      const { store, put, has } = memoryStore();
+      const keys: CacheKey[] = [
+        ['page*', 1],
+        ['page*', 2],
+        ['page1', 1],
+        ['pageX', 1],
+        ['page', 1],
+        ['page?', 1],
+        ['page[1]', 1],
+        ['page\\', 1],
+        ['page%2A', 1],
+        ['page*', 'a:b'],
+      ];
+      for (const k of keys) put('video', k, 'v');
+
+      expect(store.dropMatching('video', patternGlob(['page*', ANY]))).toBe(3);
+      expect(keys.filter((k) => has('video', k))).toEqual([
+        ['page1', 1],
+        ['pageX', 1],
+        ['page', 1],
+        ['page?', 1],
+        ['page[1]', 1],
+        ['page\\', 1],
+        ['page%2A', 1],
+      ]);
+
+      expect(store.dropMatching('video', patternGlob(['page?', ANY]))).toBe(1);
+      expect(store.dropMatching('video', patternGlob(['page[1]', ANY]))).toBe(1);
+      expect(store.dropMatching('video', patternGlob(['page\\', ANY]))).toBe(1);
+      expect(keys.filter((k) => has('video', k))).toEqual([
+        ['page1', 1],
+        ['pageX', 1],
+        ['page', 1],
+        ['page%2A', 1],
+      ]);
+    });
+
+    it('stays inside its namespace', () => {
+      const { store, put, has } = memoryStore();
+      put('video', ['v', 1], 'in video');
+      put('search', ['v', 1], 'in search');
+      expect(store.dropMatching('video', '*')).toBe(1);
+      expect(has('search', ['v', 1])).toBe(true);
+    });
+  });
+
+  it('refuses an unknown namespace with a message naming it', () => {
+    const { store } = memoryStore();
+    expect(() => store.lookup('nope', `${PREFIX}:nope:x`, 0)).toThrow(/nope/);
+  });
+});
