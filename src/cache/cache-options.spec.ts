@@ -17,7 +17,6 @@ describe('resolveCacheOptions', () => {
     const options = resolveCacheOptions();
     expect(options).toMatchObject({
       prefix: 'vidcache',
-      redisUrl: undefined,
       redisOptions: {},
       l1: { maxBytes: 256 * 1024 * 1024, maxEntries: 100_000 },
       l2: { timeoutMs: 150, failureThreshold: 5, cooldownMs: 5_000, tombstoneTtlMs: 60_000 },
@@ -35,6 +34,13 @@ describe('resolveCacheOptions', () => {
     expect(resolveCacheOptions({ instanceId: 'replica-1' }).instanceId).toBe('replica-1');
   });
 
+  it('accepts redis:// and rediss:// URLs', () => {
+    expect(() => resolveCacheOptions({ redisUrl: 'redis://127.0.0.1:6379' })).not.toThrow();
+    expect(() =>
+      resolveCacheOptions({ redisUrl: 'rediss://user:secret@redis.internal:6380/2' }),
+    ).not.toThrow();
+  });
+
   it('takes what it is given', () => {
     const now = () => 42;
     const options = resolveCacheOptions({
@@ -50,7 +56,6 @@ describe('resolveCacheOptions', () => {
     });
     expect(options).toMatchObject({
       prefix: 'vc.test_1-a',
-      redisUrl: 'rediss://user:secret@redis.internal:6380/2',
       redisOptions: { tls: {} },
       l1: { maxBytes: 1024, maxEntries: 10 },
       l2: { timeoutMs: 50, failureThreshold: 2, cooldownMs: 100, tombstoneTtlMs: 1_000 },
