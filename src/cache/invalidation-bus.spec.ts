@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { Deferred, waitFor } from '../../test/fixtures/deferred.js';
 import {
   createHybrid,
+  deletePrefix,
   rawClient,
   TEST_REDIS_URL,
   uniquePrefix,
@@ -285,6 +286,7 @@ describe('a hybrid cache on the bus', () => {
 
   afterEach(async () => {
     await handle.close();
+    await deletePrefix(publisher, prefix);
     await publisher.quit();
   });
 
