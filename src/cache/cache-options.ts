@@ -7,8 +7,17 @@ import { resolvePolicies, type CachePolicyOptions, type ResolvedPolicy } from '.
 export interface CacheModuleOptions {
   /** Prefix of every Redis key and channel. Default `vidcache`. */
   prefix?: string;
-  /** `redis://` or `rediss://` URL of L2; unset runs memory-only. */
+  /**
+   * `redis://` or `rediss://` URL of L2; unset (and no cluster or sentinels) runs memory-only. With
+   * cluster nodes or sentinels it only supplies credentials and TLS.
+   */
   redisUrl?: string;
+  /** Redis Cluster seed nodes (`host:port`): selects Cluster mode. */
+  redisClusterNodes?: readonly string[];
+  /** Redis Sentinel addresses (`host:port`), with `redisSentinelName`: selects Sentinel mode. */
+  redisSentinels?: readonly string[];
+  /** The master group name the sentinels monitor. */
+  redisSentinelName?: string;
   /** Extra ioredis options (TLS, sentinel, …) merged over the ones the module sets. */
   redisOptions?: RedisOptions;
   /** Per-namespace overrides of the default policies, and new namespaces. */
@@ -34,10 +43,27 @@ export interface CacheModuleOptions {
   now?: () => number;
 }
 
+export interface RedisAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Where L2 lives: one server, a Cluster, or a master found through Sentinel. */
+export type RedisTopology =
+  | { readonly mode: 'standalone'; readonly url: string }
+  | { readonly mode: 'cluster'; readonly nodes: readonly RedisAddress[]; readonly url: string | undefined }
+  | {
+      readonly mode: 'sentinel';
+      readonly sentinels: readonly RedisAddress[];
+      readonly name: string;
+      readonly url: string | undefined;
+    };
+
 /** The options once resolved and validated: what every part of the cache reads. */
 export interface ResolvedCacheOptions {
   readonly prefix: string;
-  readonly redisUrl: string | undefined;
+  /** Undefined: memory-only. */
+  readonly redis: RedisTopology | undefined;
   readonly redisOptions: RedisOptions;
   readonly policies: ReadonlyMap<string, ResolvedPolicy>;
   readonly l1: { readonly maxBytes: number; readonly maxEntries: number };
@@ -76,13 +102,14 @@ export function resolveCacheOptions(options: CacheModuleOptions = {}): ResolvedC
   if (options.redisUrl !== undefined && !/^rediss?:\/\//.test(options.redisUrl)) {
     throw new InvalidCacheOptionsError(`REDIS_URL must start with redis:// or rediss://`);
   }
+  const redis = resolveTopology(options);
   for (const name of Object.keys(options.policies ?? {})) {
     if (!NAMESPACE_NAME.test(name))
       throw new InvalidCacheOptionsError(`cache namespace "${name}" is not a valid name`);
   }
   return {
     prefix,
-    redisUrl: options.redisUrl,
+    redis,
     redisOptions: options.redisOptions ?? {},
     policies: resolvePolicies(options.policies),
     l1: {
@@ -100,4 +127,47 @@ export function resolveCacheOptions(options: CacheModuleOptions = {}): ResolvedC
     instanceId: options.instanceId ?? randomUUID(),
     now: options.now ?? Date.now,
   };
+}
+
+/** Parses `host:port` (IPv6 hosts in brackets: `[::1]:7000`). */
+export function parseAddress(text: string, variable: string): RedisAddress {
+  const match = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text.trim());
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port < 1 || port > 65_535) {
+    throw new InvalidCacheOptionsError(`${variable} entry "${text}" must be host:port`);
+  }
+  return { host: match[1] ?? match[2]!, port };
+}
+
+function resolveTopology(options: CacheModuleOptions): RedisTopology | undefined {
+  const cluster = options.redisClusterNodes ?? [];
+  const sentinels = options.redisSentinels ?? [];
+  if (cluster.length > 0 && sentinels.length > 0) {
+    throw new InvalidCacheOptionsError('REDIS_CLUSTER_NODES and REDIS_SENTINELS cannot both be set');
+  }
+  if (cluster.length > 0) {
+    return {
+      mode: 'cluster',
+      nodes: cluster.map((node) => parseAddress(node, 'REDIS_CLUSTER_NODES')),
+      url: options.redisUrl,
+    };
+  }
+  if (sentinels.length > 0) {
+    const name = options.redisSentinelName;
+    if (!name || !/^[A-Za-z0-9_.-]{1,128}$/.test(name)) {
+      throw new InvalidCacheOptionsError(
+        'REDIS_SENTINEL_NAME must name the master group the sentinels monitor',
+      );
+    }
+    return {
+      mode: 'sentinel',
+      sentinels: sentinels.map((node) => parseAddress(node, 'REDIS_SENTINELS')),
+      name,
+      url: options.redisUrl,
+    };
+  }
+  if (options.redisSentinelName !== undefined) {
+    throw new InvalidCacheOptionsError('REDIS_SENTINEL_NAME needs REDIS_SENTINELS');
+  }
+  return options.redisUrl === undefined ? undefined : { mode: 'standalone', url: options.redisUrl };
 }

@@ -1,11 +1,11 @@
 import { createCache, KeyvAdapter, type Cache, type CacheManagerStore } from 'cache-manager';
 import { redisInsStore } from 'cache-manager-ioredis-yet';
-import type { Redis } from 'ioredis';
 import { Keyv } from 'keyv';
 import { LRUCache } from 'lru-cache';
 import { META_SEGMENT } from './cache.constants.js';
 import type { ResolvedCacheOptions } from './cache-options.js';
 import type { RedisConnections } from './redis-connections.js';
+import { scanEach } from './stores/redis.store.js';
 
 const COMPAT_L1_MAX_ENTRIES = 10_000;
 const COMPAT_L1_MAX_BYTES = 32 * 1024 * 1024;
@@ -31,16 +31,11 @@ export function createCompatCacheManager(
     }),
   });
   if (!redis) return createCache({ stores: [l1] });
-  const client = redis.client as Redis;
+  const client = redis.client;
   const namespace = `${options.prefix}:${META_SEGMENT}:cm`;
   const scanKeys = async (match: string) => {
     const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await client.scan(cursor, 'MATCH', match, 'COUNT', 500);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
+    await scanEach(client, match, async (batch) => void keys.push(...batch));
     return keys;
   };
   // The package's typings target cache-manager 5; at run time it is the store KeyvAdapter expects.
@@ -49,8 +44,10 @@ export function createCompatCacheManager(
     name: 'ioredis',
     keys: () => scanKeys(`${namespace}:*`),
     reset: async () => {
-      const keys = await scanKeys(`${namespace}:*`);
-      for (let i = 0; i < keys.length; i += 500) await client.unlink(...keys.slice(i, i + 500));
+      // One key per UNLINK: on a Cluster the keys live in different slots.
+      await scanEach(client, `${namespace}:*`, async (batch) => {
+        await Promise.all(batch.map((key) => client.unlink(key)));
+      });
     },
   };
   const l2 = new Keyv({ store: new KeyvAdapter(store), namespace });

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import type { ResolvedCacheOptions } from './cache-options.js';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisAddress, RedisTopology, ResolvedCacheOptions } from './cache-options.js';
 import { memoryOnlyMode, redisMode } from './cache.messages.js';
 import type { RedisClient } from './stores/redis.store.js';
 
@@ -44,37 +44,96 @@ async function closeConnection(connection: RedisClient): Promise<void> {
 /** Redacts the password of a Redis URL for logs. */
 export const redactUrl = (url: string) => url.replace(/\/\/([^@/]*)@/, '//***@');
 
+/** Credentials and TLS from a `redis://` / `rediss://` URL, for Cluster and Sentinel modes. */
+function authFromUrl(url: string | undefined): RedisOptions {
+  if (!url) return {};
+  const parsed = new URL(url);
+  return {
+    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    tls: parsed.protocol === 'rediss:' ? {} : undefined,
+  };
+}
+
+const describeTopology = (topology: RedisTopology) => {
+  const list = (addresses: readonly RedisAddress[]) => addresses.map((a) => `${a.host}:${a.port}`).join(',');
+  switch (topology.mode) {
+    case 'standalone':
+      return redactUrl(topology.url);
+    case 'cluster':
+      return `cluster ${list(topology.nodes)}`;
+    case 'sentinel':
+      return `sentinel master "${topology.name}" via ${list(topology.sentinels)}`;
+  }
+};
+
+/** The command connection for a topology, with bounded waits everywhere. */
+function createClient(options: ResolvedCacheOptions, topology: RedisTopology): RedisClient {
+  // A command fails after the L2 timeout, and fails at once while disconnected instead of
+  // queueing behind a dead connection.
+  const common: RedisOptions = {
+    connectionName: `vidcache:${options.instanceId}`,
+    commandTimeout: options.l2.timeoutMs,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+  };
+  const retry = (attempt: number) => Math.min(50 * 2 ** attempt, 2_000);
+  switch (topology.mode) {
+    case 'standalone':
+      return new Redis(topology.url, {
+        ...common,
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        retryStrategy: retry,
+        ...options.redisOptions,
+      });
+    case 'sentinel':
+      return new Redis({
+        ...common,
+        ...authFromUrl(topology.url),
+        sentinels: topology.sentinels.map((a) => ({ host: a.host, port: a.port })),
+        name: topology.name,
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        retryStrategy: retry,
+        sentinelRetryStrategy: retry,
+        ...options.redisOptions,
+      });
+    case 'cluster':
+      return new Cluster(
+        topology.nodes.map((a) => ({ host: a.host, port: a.port })),
+        {
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          clusterRetryStrategy: retry,
+          // Commands to different nodes issued in one tick go out as one pipeline per node.
+          enableAutoPipelining: true,
+          redisOptions: { ...common, ...authFromUrl(topology.url), ...options.redisOptions },
+        },
+      );
+  }
+}
+
 export async function createRedisConnections(
   options: ResolvedCacheOptions,
 ): Promise<RedisConnections | null> {
   const logger = new Logger('CacheModule');
-  if (!options.redisUrl) {
+  const topology = options.redis;
+  if (!topology) {
     logger.log(memoryOnlyMode());
     return null;
   }
-  const client = new Redis(options.redisUrl, {
-    lazyConnect: true,
-    connectionName: `vidcache:${options.instanceId}`,
-    // Bounded waits: a command fails after the L2 timeout, and fails at once while disconnected,
-    // instead of queueing behind a dead connection.
-    commandTimeout: options.l2.timeoutMs,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2_000,
-    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
-    ...options.redisOptions,
-  });
+  const client = createClient(options, topology);
   // The subscriber may queue its SUBSCRIBE while reconnecting; ioredis resubscribes by itself.
-  const subscriber = client.duplicate({
-    enableOfflineQueue: true,
-    commandTimeout: undefined,
-    lazyConnect: true,
-  });
+  const subscriber =
+    client instanceof Cluster
+      ? client.duplicate(undefined, { enableOfflineQueue: true, lazyConnect: true })
+      : client.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, lazyConnect: true });
   for (const connection of [client, subscriber]) {
     // Errors are counted by the cache and reported by health; an unhandled 'error' would crash.
     connection.on('error', () => undefined);
   }
-  logger.log(redisMode(redactUrl(options.redisUrl)));
+  logger.log(redisMode(describeTopology(topology)));
   const connected = await Promise.race([
     Promise.all([client.connect(), subscriber.connect()]).then(
       () => true,

@@ -8,6 +8,24 @@ class CacheEnv {
   @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
+  /** Redis Cluster seed nodes, comma-separated `host:port`: selects Cluster mode. */
+  @IsOptional()
+  @Matches(/^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*)*$/, {
+    message: 'must be comma-separated host:port',
+  })
+  REDIS_CLUSTER_NODES?: string;
+
+  /** Redis Sentinel addresses, comma-separated `host:port`: selects Sentinel mode (with REDIS_SENTINEL_NAME). */
+  @IsOptional()
+  @Matches(/^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*)*$/, {
+    message: 'must be comma-separated host:port',
+  })
+  REDIS_SENTINELS?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]{1,128}$/, { message: 'must be the master group name the sentinels monitor' })
+  REDIS_SENTINEL_NAME?: string;
+
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 letters, digits, "_", "." or "-"' })
   CACHE_PREFIX: string = 'vidcache';
 
@@ -46,12 +64,18 @@ class CacheEnv {
 
 export type CacheConfig = CacheModuleOptions;
 
+const splitList = (value: string | undefined) =>
+  value === undefined ? undefined : value.split(',').map((item) => item.trim());
+
 /** The `cache` configuration namespace: `CacheModule` options from the environment. */
 export const cacheConfig = registerAs('cache', (): CacheConfig => {
   const env = validateEnv(CacheEnv);
   return {
     prefix: env.CACHE_PREFIX,
     redisUrl: env.REDIS_URL,
+    redisClusterNodes: splitList(env.REDIS_CLUSTER_NODES),
+    redisSentinels: splitList(env.REDIS_SENTINELS),
+    redisSentinelName: env.REDIS_SENTINEL_NAME,
     policies: env.CACHE_POLICIES,
     l1: { maxBytes: env.CACHE_L1_MAX_BYTES, maxEntries: env.CACHE_L1_MAX_ENTRIES },
     l2: {

@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import {
   encodeKeyPart,
   fullKey,
@@ -51,6 +51,25 @@ end
 return 1
 `;
 
+// The same check for one key only, for Redis Cluster, where the epochs live in another slot and
+// cannot be read by the same script; see storeAcrossSlots.
+const STORE_IF_STATE = `
+local current = redis.call('GET', KEYS[1])
+local state = ''
+if current then
+  if string.sub(current, 1, 1) == '${TOMBSTONE_MARK}' then state = current else state = 'V' end
+end
+if state ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+`;
+
+const ADD_TO_TAG = `
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+`;
+
 const SET_WITH_TAGS = `
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 for i = 2, #KEYS do
@@ -69,11 +88,15 @@ const SCAN_BATCH = 500;
  */
 export class RedisStore implements CacheStore {
   private tombstoneSeq = 0;
+  /** On a Cluster no command may span slots, so multi-key steps are split (see each method). */
+  private readonly cluster: boolean;
 
   constructor(
     private readonly client: RedisClient,
     private readonly options: ResolvedCacheOptions,
-  ) {}
+  ) {
+    this.cluster = client instanceof Cluster;
+  }
 
   // ---- the tier API the hybrid cache uses ----
 
@@ -103,6 +126,7 @@ export class RedisStore implements CacheStore {
     observed: L2Observation,
   ): Promise<boolean> {
     const tagKeys = (tags ?? []).map((tag) => this.tagKey(tag));
+    if (this.cluster) return this.storeAcrossSlots(namespace, key, bytes, ttlMs, tagKeys, observed);
     const stored = await this.client.eval(
       STORE_IF_UNCHANGED,
       3 + tagKeys.length,
@@ -120,6 +144,36 @@ export class RedisStore implements CacheStore {
     return stored === 1;
   }
 
+  /**
+   * The conditional store on a Cluster, where the entry, the epochs and the tag sets live in
+   * different slots. The steps are ordered so that no eviction can be missed:
+   * 1. the epochs still match what the reader saw (else an eviction happened: do not store);
+   * 2. the key joins its tag sets first, so a tag eviction from now on finds it;
+   * 3. the entry is written if it still holds what the reader saw (one-slot script);
+   * 4. the epochs are read again: if one moved since step 1, an eviction may have scanned past the
+   *    key before the write landed, so the write is taken back.
+   */
+  private async storeAcrossSlots(
+    namespace: string,
+    key: string,
+    bytes: Buffer,
+    ttlMs: number,
+    tagKeys: readonly string[],
+    observed: L2Observation,
+  ): Promise<boolean> {
+    const px = Math.max(1, Math.ceil(ttlMs));
+    const epochsUnchanged = async () => {
+      const now = await this.observe(namespace, observed.state);
+      return now.namespaceEpoch === observed.namespaceEpoch && now.tagEpoch === observed.tagEpoch;
+    };
+    if (!(await epochsUnchanged())) return false;
+    await Promise.all(tagKeys.map((tagKey) => this.client.eval(ADD_TO_TAG, 1, tagKey, key, px)));
+    if ((await this.client.eval(STORE_IF_STATE, 1, key, observed.state, bytes, px)) !== 1) return false;
+    if (await epochsUnchanged()) return true;
+    await this.client.unlink(key);
+    return false;
+  }
+
   async store(key: string, bytes: Buffer, ttlMs: number, tags?: readonly string[]): Promise<void> {
     const px = Math.max(1, Math.ceil(ttlMs));
     if (!tags || tags.length === 0) {
@@ -127,6 +181,11 @@ export class RedisStore implements CacheStore {
       return;
     }
     const tagKeys = tags.map((tag) => this.tagKey(tag));
+    if (this.cluster) {
+      await Promise.all(tagKeys.map((tagKey) => this.client.eval(ADD_TO_TAG, 1, tagKey, key, px)));
+      await this.client.set(key, bytes, 'PX', px);
+      return;
+    }
     await this.client.eval(SET_WITH_TAGS, 1 + tagKeys.length, key, ...tagKeys, bytes, px, px);
   }
 
@@ -136,11 +195,15 @@ export class RedisStore implements CacheStore {
    */
   async evictKeys(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    const pipeline = this.client.pipeline();
-    for (const key of keys) {
-      const token = `${TOMBSTONE_MARK}${this.options.instanceId}.${++this.tombstoneSeq}`;
-      pipeline.set(key, token, 'PX', this.options.l2.tombstoneTtlMs);
+    const tombstone = () => `${TOMBSTONE_MARK}${this.options.instanceId}.${++this.tombstoneSeq}`;
+    const ttl = this.options.l2.tombstoneTtlMs;
+    if (this.cluster) {
+      // Keys of different slots cannot share a pipeline; auto-pipelining batches them per node.
+      await Promise.all(keys.map((key) => this.client.set(key, tombstone(), 'PX', ttl)));
+      return;
     }
+    const pipeline = this.client.pipeline();
+    for (const key of keys) pipeline.set(key, tombstone(), 'PX', ttl);
     await execOrThrow(pipeline);
   }
 
@@ -167,7 +230,7 @@ export class RedisStore implements CacheStore {
       do {
         const [next, members] = await this.client.sscan(tagKey, cursor, 'COUNT', SCAN_BATCH);
         cursor = next;
-        if (members.length > 0) removed += await this.client.unlink(...members);
+        removed += await this.unlinkAll(members);
       } while (cursor !== '0');
       await this.client.unlink(tagKey);
     }
@@ -178,24 +241,30 @@ export class RedisStore implements CacheStore {
     return this.evictMatching(namespace, '*');
   }
 
-  /** Runs `SCAN MATCH` over the keyspace and unlinks matches batch by batch. */
+  /** Runs `SCAN MATCH` over the keyspace (every master of a Cluster) and unlinks matches batch by batch. */
   private async unlinkScanned(match: string): Promise<number> {
     let removed = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await (this.client as Redis).scan(cursor, 'MATCH', match, 'COUNT', SCAN_BATCH);
-      cursor = next;
-      if (keys.length > 0) removed += await this.client.unlink(...keys);
-    } while (cursor !== '0');
+    await scanEach(this.client, match, async (keys) => {
+      removed += await this.unlinkAll(keys);
+    });
     return removed;
   }
 
+  /** `UNLINK` of many keys: one command on a single server, one per key on a Cluster (slots differ). */
+  private async unlinkAll(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    if (!this.cluster) return this.client.unlink(...keys);
+    const counts = await Promise.all(keys.map((key) => this.client.unlink(key)));
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
+  // The epochs share one hash tag, so one MGET reads both even on a Cluster.
   private namespaceEpochKey(namespace: string): string {
-    return `${this.options.prefix}:${META_SEGMENT}:epoch:${namespace}`;
+    return `{${this.options.prefix}:${META_SEGMENT}:epoch}:${namespace}`;
   }
 
   private tagEpochKey(): string {
-    return `${this.options.prefix}:${META_SEGMENT}:epoch:${TAG_SEGMENT}`;
+    return `{${this.options.prefix}:${META_SEGMENT}:epoch}:${TAG_SEGMENT}`;
   }
 
   tagKey(tag: string): string {
@@ -262,6 +331,26 @@ export class RedisStore implements CacheStore {
   async clearNamespace(namespace: string): Promise<void> {
     this.policy(namespace);
     await this.evictNamespace(namespace);
+  }
+}
+
+/**
+ * Calls `onBatch` with every key matching `match`, batch by batch, using `SCAN` (never `KEYS`): on
+ * a single server directly, on a Cluster on each master in turn.
+ */
+export async function scanEach(
+  client: RedisClient,
+  match: string,
+  onBatch: (keys: string[]) => Promise<void>,
+): Promise<void> {
+  const nodes: Redis[] = client instanceof Cluster ? client.nodes('master') : [client];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', SCAN_BATCH);
+      cursor = next;
+      if (keys.length > 0) await onBatch(keys);
+    } while (cursor !== '0');
   }
 }
 

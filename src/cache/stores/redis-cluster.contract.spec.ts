@@ -1,0 +1,98 @@
+import { FakeClock } from '../../../test/fixtures/clock.js';
+import { Deferred } from '../../../test/fixtures/deferred.js';
+import { RedisClusterProcesses } from '../../../test/fixtures/redis-cluster.js';
+import { createHybrid, uniquePrefix } from '../../../test/fixtures/redis.js';
+import { describeStoreContract } from '../../../test/fixtures/store-contract.js';
+import { ANY } from '../cache-keys.js';
+import { resolveCacheOptions } from '../cache-options.js';
+import { RedisStore } from './redis.store.js';
+
+const policies = {
+  alpha: { l1TtlMs: 60_000, l2TtlMs: 60_000, jitter: 0 },
+  beta: { l1TtlMs: 60_000, l2TtlMs: 60_000, jitter: 0 },
+};
+
+describe('on a Redis Cluster of three masters', () => {
+  const cluster = new RedisClusterProcesses();
+  beforeAll(() => cluster.start(), 60_000);
+  afterAll(() => cluster.stop());
+
+  describeStoreContract('RedisStore on a Cluster', async () => {
+    const clock = new FakeClock();
+    const client = cluster.client();
+    const store = new RedisStore(
+      client,
+      resolveCacheOptions({ prefix: uniquePrefix('cluster'), policies, now: clock.now }),
+    );
+    return { store, advance: (ms) => clock.advance(ms), close: async () => void (await client.quit()) };
+  });
+
+  describeStoreContract('HybridCacheService on a Cluster', async () => {
+    const clock = new FakeClock();
+    const handle = await createHybrid({
+      prefix: uniquePrefix('cluster-hybrid'),
+      redisClusterNodes: cluster.nodes,
+      policies,
+      now: clock.now,
+    });
+    return { store: handle.cache, advance: (ms) => clock.advance(ms), close: () => handle.close() };
+  });
+
+  it.each([
+    ['a key eviction', (store: RedisStore) => store.deleteMany('alpha', ['k'])],
+    ['a pattern eviction', (store: RedisStore) => store.deleteByPattern('alpha', [ANY])],
+    ['a namespace clear', (store: RedisStore) => store.clearNamespace('alpha')],
+    ['a tag eviction', (store: RedisStore) => store.deleteByTag('t')],
+  ])('a load does not store its older value after %s on another replica', async (_, evict) => {
+    const prefix = uniquePrefix('cluster-race');
+    const handle = await createHybrid({ prefix, redisClusterNodes: cluster.nodes, policies });
+    const client = cluster.client();
+    const other = new RedisStore(client, resolveCacheOptions({ prefix, policies }));
+    try {
+      const started = new Deferred();
+      const result = new Deferred<string>();
+      const reading = handle.cache.wrap(
+        'alpha',
+        'k',
+        () => {
+          started.resolve();
+          return result.promise;
+        },
+        { tags: ['t'] },
+      );
+      await started.promise;
+
+      await evict(other);
+      result.resolve('old');
+      await reading;
+
+      const stored = await client.getBuffer(`${prefix}:alpha:k`);
+      expect(stored === null || stored[0] === 'T'.charCodeAt(0)).toBe(true);
+      expect(await handle.cache.wrap('alpha', 'k', () => 'new')).toBe('new');
+    } finally {
+      await handle.close();
+      await client.quit();
+    }
+  });
+
+  it('spreads a namespace over every master, and clears it on every master', async () => {
+    const handle = await createHybrid({
+      prefix: uniquePrefix('spread'),
+      redisClusterNodes: cluster.nodes,
+      policies,
+    });
+    const client = cluster.client();
+    try {
+      for (let i = 0; i < 60; i++) await handle.cache.set('alpha', ['k', i], i);
+      const perNode = await Promise.all(client.nodes('master').map((node) => node.dbsize()));
+      expect(perNode.every((n) => n > 0)).toBe(true);
+
+      await handle.cache.clearNamespace('alpha');
+
+      for (let i = 0; i < 60; i++) expect(await handle.cache.get('alpha', ['k', i])).toBeUndefined();
+    } finally {
+      await handle.close();
+      await client.quit();
+    }
+  });
+});
