@@ -18,6 +18,12 @@ export interface CachePolicy {
   readonly nullTtlMs: number;
   /** A hit with less than this fraction of its TTL left refreshes it in the background; 0 is off. */
   readonly earlyRefresh: number;
+  /**
+   * Single-flight across replicas: when > 0, a replica that misses in L2 takes a short Redis lock
+   * before loading; the others wait up to this many ms for the value to appear in L2, then load
+   * themselves rather than fail. 0 (the default) loads on every replica that misses.
+   */
+  readonly lockWaitMs: number;
 }
 
 export type CachePolicyOptions = Partial<CachePolicy>;
@@ -38,6 +44,7 @@ export const BASE_POLICY: CachePolicy = {
   graceMs: 10 * MINUTE,
   nullTtlMs: 30_000,
   earlyRefresh: 0,
+  lockWaitMs: 0,
 };
 
 /** The namespaces the service uses, with the defaults of CACHE-SEMANTICS.md. */
@@ -64,6 +71,7 @@ const RANGES: Record<keyof CachePolicy, [min: number, max: number]> = {
   graceMs: [0, 365 * DAY],
   nullTtlMs: [0, 365 * DAY],
   earlyRefresh: [0, 0.9],
+  lockWaitMs: [0, 60_000],
 };
 
 /**

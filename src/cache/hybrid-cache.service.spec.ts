@@ -351,3 +351,41 @@ describe('HybridCacheService', () => {
     });
   });
 });
+
+describe('HybridCacheService single-flight across replicas', () => {
+  const redis = rawClient();
+  afterAll(() => redis.quit());
+
+  it.each([
+    [2_000, 'on', 1],
+    [0, 'off', 3],
+  ])(
+    'lockWaitMs %i (%s): a burst of misses on three replicas loads the source %i time(s)',
+    async (lockWaitMs, _, expected) => {
+      const prefix = uniquePrefix('xflight');
+      const replicas = await Promise.all(
+        [1, 2, 3].map(() =>
+          createHybrid({ prefix, redisUrl: TEST_REDIS_URL, policies: { item: { jitter: 0, lockWaitMs } } }),
+        ),
+      );
+      try {
+        let loads = 0;
+        const source = async () => {
+          loads++;
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          return 'v';
+        };
+
+        const values = await Promise.all(
+          replicas.flatMap(({ cache }) => Array.from({ length: 5 }, () => cache.wrap('item', 'hot', source))),
+        );
+
+        expect(values).toEqual(Array(15).fill('v'));
+        expect(loads).toBe(expected);
+      } finally {
+        await Promise.all(replicas.map((r) => r.close()));
+        await deletePrefix(redis, prefix);
+      }
+    },
+  );
+});

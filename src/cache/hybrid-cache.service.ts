@@ -107,6 +107,9 @@ export interface CacheStatsSnapshot {
   alerts: string[];
 }
 
+/** How often a replica waiting on another's load looks for its value in L2. */
+const LOCK_POLL_MS = 10;
+
 const isTimeout = (error: unknown) => error instanceof Error && /timed? ?out/i.test(error.message);
 const readValue = (entry: L1Entry) => (entry.cloneOnRead ? structuredClone(entry.value) : entry.value);
 
@@ -371,7 +374,78 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
       return { value: readValue(fromL2.entry), tier: 'l2', stored: true };
     }
     if (fromL2.stale) staleValue ??= fromL2.stale;
+
+    // 1b. Across replicas: one loads, the others wait (bounded) for its value to reach L2.
+    let lockToken: string | undefined;
+    if (policy.lockWaitMs > 0 && fromL2.observed && !refreshing) {
+      const acquired = await this.l2Call(
+        () => this.l2!.acquireLoadLock(key, policy.lockWaitMs * 2),
+        'write',
+      ).then(
+        (token) => ({ token }),
+        () => undefined, // Redis failed: load without the lock.
+      );
+      lockToken = acquired?.token;
+      if (acquired && acquired.token === undefined) {
+        const awaited = await this.awaitOtherReplica(ns, key, policy.lockWaitMs, flight);
+        if (awaited) {
+          counters.l2Hits++;
+          return { value: readValue(awaited), tier: 'l2', stored: true };
+        }
+      }
+    }
     if (!refreshing) counters.misses++;
+    try {
+      return await this.loadFromSource(
+        ns,
+        key,
+        loader,
+        options,
+        flight,
+        fromL2.observed,
+        staleValue,
+        refreshing,
+      );
+    } finally {
+      if (lockToken !== undefined) {
+        const token = lockToken;
+        await this.l2Call(() => this.l2!.releaseLoadLock(key, token), 'write').catch(() => undefined);
+      }
+    }
+  }
+
+  /**
+   * Waits for another replica's load of `key` to reach L2, polling it, for at most `waitMs`.
+   * Resolves the entry (now also in L1), or `undefined` so that the caller loads itself.
+   */
+  private async awaitOtherReplica(
+    ns: CacheNamespace,
+    key: string,
+    waitMs: number,
+    flight: Flight,
+  ): Promise<L1Entry | undefined> {
+    const deadline = performance.now() + waitMs;
+    while (performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+      const fromL2 = await this.readL2(ns, key, this.now(), flight);
+      if (fromL2.entry) return fromL2.entry;
+      if (!this.l2Available()) return undefined;
+    }
+    return undefined;
+  }
+
+  /** Steps 2 and 3 of a load: the source, then the conditional store. */
+  private async loadFromSource<T>(
+    ns: CacheNamespace,
+    key: string,
+    loader: () => Promise<T> | T,
+    options: WrapOptions<T> | undefined,
+    flight: Flight,
+    observed: L2Observation | undefined,
+    staleValue: { value: unknown } | undefined,
+    refreshing: boolean,
+  ): Promise<LoadResult> {
+    const { policy, counters } = ns;
 
     // 2. The source.
     const started = performance.now();
@@ -407,8 +481,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
       return { value, tier: 'source', stored: false };
     }
     const copy = deserialize(encoded.payload);
-    if (!flight.invalidated && fromL2.observed) {
-      const observed = fromL2.observed;
+    if (!flight.invalidated && observed) {
       const stored = await this.l2Call(
         () => this.l2!.storeIfUnchanged(ns.name, key, encoded.bytes, ttlMs + policy.graceMs, tags, observed),
         'write',

@@ -70,6 +70,11 @@ if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KE
 return 1
 `;
 
+const RELEASE_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
 const SET_WITH_TAGS = `
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 for i = 2, #KEYS do
@@ -205,6 +210,25 @@ export class RedisStore implements CacheStore {
     const pipeline = this.client.pipeline();
     for (const key of keys) pipeline.set(key, tombstone(), 'PX', ttl);
     await execOrThrow(pipeline);
+  }
+
+  /**
+   * Takes the cross-replica load lock of a key (`SET NX PX` with a random token); resolves the
+   * token, or `undefined` if another replica holds it. The lock expires by itself if its owner dies.
+   */
+  async acquireLoadLock(key: string, ttlMs: number): Promise<string | undefined> {
+    const token = `${this.options.instanceId}.${++this.tombstoneSeq}`;
+    const acquired = await this.client.set(this.loadLockKey(key), token, 'PX', Math.ceil(ttlMs), 'NX');
+    return acquired === 'OK' ? token : undefined;
+  }
+
+  /** Releases a load lock, only if this token still owns it (compare-and-delete in one script). */
+  async releaseLoadLock(key: string, token: string): Promise<void> {
+    await this.client.eval(RELEASE_LOCK, 1, this.loadLockKey(key), token);
+  }
+
+  private loadLockKey(key: string): string {
+    return `${this.options.prefix}:${META_SEGMENT}:load-lock:${key}`;
   }
 
   /** Removes one key outright (an entry that could not be decoded). */
