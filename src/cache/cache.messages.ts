@@ -10,6 +10,8 @@ export const undecodable = (key: string, reason: string) =>
   `Discarded an L2 entry that could not be decoded (${key}): ${reason}`;
 export const circuitOpened = (failures: number, cooldownMs: number) =>
   `L2 circuit opened after ${failures} consecutive Redis failures; serving from L1 and the source for ${cooldownMs} ms`;
+export const connectionLost = (cooldownMs: number) =>
+  `L2 connection lost: serving from L1 and the source, probing Redis every ${cooldownMs} ms`;
 export const circuitClosed = (replayed: number) =>
   `L2 circuit closed: Redis answers again (${replayed} pending evictions replayed)`;
 export const busResubscribed = () =>

@@ -198,7 +198,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     const { client } = this.redis;
     client.on('close', () => {
       if (!this.shuttingDown && this.breaker.allowsCalls && this.breaker.open())
-        this.logger.warn(circuitOpened(0, this.options.l2.cooldownMs));
+        this.logger.warn(connectionLost(this.options.l2.cooldownMs));
     });
     client.on('ready', () => this.scheduleRecovery(true));
     this.recoveryTimer = setInterval(() => this.scheduleRecovery(false), this.options.l2.cooldownMs).unref();
