@@ -34,6 +34,7 @@ import { BUS_SEGMENT, VIDCACHE_OPTIONS, VIDCACHE_REDIS } from './cache.constants
 import {
   circuitClosed,
   circuitOpened,
+  connectionLost,
   notCacheable,
   undecodable,
   unknownNamespace,
