@@ -1,5 +1,5 @@
 import { FakeClock } from '../../../test/fixtures/clock.js';
-import { Deferred } from '../../../test/fixtures/deferred.js';
+import { Deferred, waitFor } from '../../../test/fixtures/deferred.js';
 import { RedisClusterProcesses } from '../../../test/fixtures/redis-cluster.js';
 import { createHybrid, uniquePrefix } from '../../../test/fixtures/redis.js';
 import { describeStoreContract } from '../../../test/fixtures/store-contract.js';
@@ -72,6 +72,25 @@ describe('on a Redis Cluster of three masters', () => {
     } finally {
       await handle.close();
       await client.quit();
+    }
+  });
+
+  it('carries evictions between replicas over the bus on a Cluster', async () => {
+    const prefix = uniquePrefix('cluster-bus');
+    const [a, b] = await Promise.all([
+      createHybrid({ prefix, redisClusterNodes: cluster.nodes, policies }),
+      createHybrid({ prefix, redisClusterNodes: cluster.nodes, policies }),
+    ]);
+    try {
+      await a.cache.wrap('alpha', 'k', () => 'v1');
+      expect(await b.cache.wrap('alpha', 'k', () => 'never')).toBe('v1');
+
+      await a.cache.delete('alpha', 'k');
+      await waitFor(() => b.cache.stats().namespaces.alpha!.l1Entries === 0, 2_000);
+
+      expect(await b.cache.wrap('alpha', 'k', () => 'v2')).toBe('v2');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 
