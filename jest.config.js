@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+
 // Jest 30 on native ESM (run through `node --experimental-vm-modules`), compiled by SWC with
 // legacy decorators and decorator metadata, which Nest's dependency injection needs.
 const swc = [
@@ -16,7 +18,15 @@ const swc = [
 
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': swc },
+  transform: {
+    '^.+\\.ts$': swc,
+    // @nestjs/throttler is CommonJS requiring the ESM-only @nestjs/common, which Node (>= 20.19) does
+    // natively and Jest's loader cannot before Node 24.9; see the transform for what it rewrites.
+    '/node_modules/@nestjs/throttler/dist/.+\\.js$': fileURLToPath(
+      new URL('./test/support/cjs-to-esm.transform.cjs', import.meta.url),
+    ),
+  },
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/throttler/)'],
   moduleNameMapper: {
     // Sources import siblings as `./x.js` (nodenext); Jest resolves them to the `.ts` files.
     '^(\\.{1,2}/.*)\\.js$': '$1',
