@@ -3,6 +3,7 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { encodeKey, patternGlob, type CacheKey } from './cache-keys.js';
 import { CacheMetadataAccessor } from './cache-metadata.accessor.js';
+import { CacheableRegistry } from './cacheable-registry.js';
 import { requestScopedSkipped } from './cache.messages.js';
 import type { EvictionSet } from './eviction-set.js';
 import { HybridCacheService, type WrapOptions } from './hybrid-cache.service.js';
@@ -46,6 +47,7 @@ export class CacheExplorer {
     private readonly scanner: MetadataScanner,
     private readonly metadata: CacheMetadataAccessor,
     private readonly cache: HybridCacheService,
+    private readonly registry: CacheableRegistry,
   ) {}
 
   /** Wires every decorated method, once. */
@@ -73,7 +75,12 @@ export class CacheExplorer {
     if (!instance) return;
     const classConfig = this.metadata.classConfig(classRef);
     for (const name of decorated) {
-      instance[name] = this.wrapMethod(prototype[name]!, `${classRef.name}.${name}`, classConfig);
+      const label = `${classRef.name}.${name}`;
+      const wrapped = this.wrapMethod(prototype[name]!, label, classConfig);
+      instance[name] = wrapped;
+      const cacheable = this.metadata.cacheable(prototype[name]!);
+      if (cacheable)
+        this.register(label, cacheable, classConfig, (args) => wrapped.apply(instance, [...args]));
     }
   }
 
@@ -102,6 +109,26 @@ export class CacheExplorer {
     }
   }
 
+  private register(
+    label: string,
+    options: CacheableOptions,
+    config: CacheConfigOptions | undefined,
+    invoke: (args: readonly unknown[]) => unknown,
+  ): void {
+    const ns = this.namespaceFor(label, options.namespace, config);
+    const keyOf = this.keyFunction(label, options);
+    this.registry.register({
+      label,
+      namespace: ns,
+      invoke: async (args) => invoke(args),
+      keyOf: (args) => ns.keyPrefix + encodeKey(keyOf(...args)),
+    });
+  }
+
+  private keyFunction(label: string, options: CacheableOptions): (...args: unknown[]) => CacheKey {
+    return options.key ?? ((...args: unknown[]): CacheKey => [label, canonicalJson(args)]);
+  }
+
   private cacheable(
     original: Method,
     label: string,
@@ -109,12 +136,15 @@ export class CacheExplorer {
     config?: CacheConfigOptions,
   ): Method {
     const cache = this.cache;
+    const registry = this.registry;
     const ns = this.namespaceFor(label, options.namespace, config);
-    const keyOf = options.key ?? ((...args: unknown[]): CacheKey => [label, canonicalJson(args)]);
+    const keyOf = this.keyFunction(label, options);
     const ttlMs = options.ttl ?? config?.ttl;
     const { condition, unless, tags } = options;
     return function cached(this: unknown, ...args: unknown[]) {
       if (condition && !condition(...args)) return cache.bypass(ns, () => original.apply(this, args));
+      const key = ns.keyPrefix + encodeKey(keyOf(...args));
+      registry.observer?.observe({ label, args, namespace: ns, key });
       const wrapOptions: WrapOptions<unknown> | undefined =
         ttlMs === undefined && !unless && !tags
           ? undefined
@@ -123,12 +153,7 @@ export class CacheExplorer {
               unless: unless && ((result) => unless(result, ...args)),
               tags: tags && ((result) => tags(result, ...args)),
             };
-      return cache.wrapKey(
-        ns,
-        ns.keyPrefix + encodeKey(keyOf(...args)),
-        () => original.apply(this, args),
-        wrapOptions,
-      );
+      return cache.wrapKey(ns, key, () => original.apply(this, args), wrapOptions);
     };
   }
 

@@ -16,6 +16,7 @@ import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { DiscoveryModule } from '@nestjs/core';
 import { CacheContext } from './cache-context.js';
 import { CacheMetadataAccessor } from './cache-metadata.accessor.js';
+import { CacheableRegistry } from './cacheable-registry.js';
 import { resolveCacheOptions, type CacheModuleOptions, type ResolvedCacheOptions } from './cache-options.js';
 import { VIDCACHE_OPTIONS, VIDCACHE_REDIS } from './cache.constants.js';
 import { CacheExplorer } from './cache.explorer.js';
@@ -43,9 +44,17 @@ const sharedProviders: Provider[] = [
   HybridCacheService,
   CacheMetadataAccessor,
   CacheExplorer,
+  CacheableRegistry,
 ];
 
-const exported = [VIDCACHE_OPTIONS, VIDCACHE_REDIS, CACHE_MANAGER, CacheContext, HybridCacheService];
+const exported = [
+  VIDCACHE_OPTIONS,
+  VIDCACHE_REDIS,
+  CACHE_MANAGER,
+  CacheContext,
+  HybridCacheService,
+  CacheableRegistry,
+];
 
 /**
  * The project's global cache module: the hybrid L1/L2 cache, the decorators' wiring, and

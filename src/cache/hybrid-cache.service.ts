@@ -269,6 +269,13 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     return this.miss(ns, key, loader, options, entry);
   }
 
+  /** Whether L1 holds a fresh value for a full key (no I/O: for callers deciding whether to preload). */
+  isFresh(ns: CacheNamespace, key: string): boolean {
+    const now = this.now();
+    const entry = this.l1.lookup(ns.name, key, now);
+    return entry !== undefined && entry.freshUntil > now;
+  }
+
   /** Calls the source without the cache (a `condition` said no), and records it. */
   bypass<T>(ns: CacheNamespace, call: () => T): T {
     ns.counters.bypassed++;

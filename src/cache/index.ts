@@ -10,7 +10,7 @@ export { CacheContext, type CacheOutcome, type CacheTier } from './cache-context
 export { ANY, type CacheKey, type KeyPart, type KeyPattern } from './cache-keys.js';
 export type { CacheModuleOptions } from './cache-options.js';
 export { DEFAULT_POLICIES, type CachePolicy, type CachePolicyOptions } from './cache-policy.js';
-export { VIDCACHE_OPTIONS, VIDCACHE_REDIS } from './cache.constants.js';
+export { META_SEGMENT, VIDCACHE_OPTIONS, VIDCACHE_REDIS } from './cache.constants.js';
 export type { RedisConnections } from './redis-connections.js';
 export { Cacheable } from './decorators/cacheable.decorator.js';
 export { CacheEvict } from './decorators/cache-evict.decorator.js';
@@ -23,3 +23,9 @@ export type {
   CacheConfigOptions,
 } from './decorators/cache-options.types.js';
 export { CacheStatusInterceptor, cacheStatus, CACHE_STATUS_NAME } from './cache-status.interceptor.js';
+export {
+  CacheableRegistry,
+  type CacheableCall,
+  type CacheableMethod,
+  type CacheAccessObserver,
+} from './cacheable-registry.js';

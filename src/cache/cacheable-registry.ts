@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import type { CacheNamespace } from './hybrid-cache.service.js';
+
+/** One call of a `@Cacheable` method, as an access observer sees it. */
+export interface CacheableCall {
+  /** `Class.method`: the method's stable name. */
+  readonly label: string;
+  readonly args: readonly unknown[];
+  readonly namespace: CacheNamespace;
+  /** The full key the call reads. */
+  readonly key: string;
+}
+
+/**
+ * Something that watches reads through `@Cacheable` methods, such as predictive warming. It is
+ * called on the hot path, before the read: it must be cheap and must not throw.
+ */
+export interface CacheAccessObserver {
+  observe(call: CacheableCall): void;
+}
+
+/** A `@Cacheable` method that can be called again by name, through the cache. */
+export interface CacheableMethod {
+  readonly label: string;
+  readonly namespace: CacheNamespace;
+  /** Calls the wrapped method (so through the cache) with these arguments. */
+  invoke(args: readonly unknown[]): Promise<unknown>;
+  /** The full key a call with these arguments reads. */
+  keyOf(args: readonly unknown[]): string;
+}
+
+/**
+ * The `@Cacheable` methods the explorer wired, by label, and the optional access observer their
+ * wrappers report to. Lets other modules (warm-up) call a cached method by name, and watch reads,
+ * without the cache knowing about them.
+ */
+@Injectable()
+export class CacheableRegistry {
+  private readonly methods = new Map<string, CacheableMethod>();
+  /** Set by whoever watches reads; `undefined` costs the hot path one property read. */
+  observer: CacheAccessObserver | undefined;
+
+  register(method: CacheableMethod): void {
+    this.methods.set(method.label, method);
+  }
+
+  get(label: string): CacheableMethod | undefined {
+    return this.methods.get(label);
+  }
+
+  labels(): string[] {
+    return [...this.methods.keys()];
+  }
+}
