@@ -126,7 +126,7 @@ export class PredictiveWarmer implements CacheAccessObserver, OnModuleInit, OnMo
   ) {
     this.options = { ...DEFAULT_PREDICTIVE_OPTIONS, ...options };
     this.enabled = options?.enabled ?? true;
-    this.history = new Array<Access | undefined>(this.options.historySize);
+    this.history = Array.from({ length: this.options.historySize }, () => undefined);
     this.tokens = this.options.maxPerSecond;
     this.pending = new LRUCache<string, string>({ max: this.options.historySize });
     this.transitions = new LRUCache<string, Transition>({

@@ -35,9 +35,9 @@ describe('under Redis Sentinel, when the master dies', () => {
     let calls = 0;
     let errors = 0;
     let slowest = 0;
-    let running = true;
+    const traffic$ = { running: true };
     const traffic = (async () => {
-      while (running) {
+      while (traffic$.running) {
         const started = performance.now();
         try {
           await a.cache.wrap('item', ['traffic', calls % 50], () => `v${calls}`);
@@ -61,7 +61,7 @@ describe('under Redis Sentinel, when the master dies', () => {
       () => a.cache.stats().l2.status === 'up' && a.cache.stats().l2.pendingEvictions === 0,
       30_000,
     );
-    running = false;
+    traffic$.running = false;
     await traffic;
 
     // A replica whose L1 never saw the key reads it from the promoted master: the old value is gone.
