@@ -1,0 +1,60 @@
+import { Controller, Get, Header, UseFilters } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
+import { CacheHealthIndicator } from './cache.health.js';
+import { DatabaseHealthIndicator } from './database.health.js';
+import { HEALTH_KEY } from './health.constants.js';
+import { HealthCheckFilter } from './health-check.filter.js';
+import { ReadinessHealthIndicator } from './readiness.health.js';
+
+/** Kubernetes probes. Never rate-limited: a throttled probe would take a healthy pod out of service. */
+@ApiTags('health')
+@SkipThrottle()
+@Controller('health')
+export class HealthController {
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: DatabaseHealthIndicator,
+    private readonly cache: CacheHealthIndicator,
+    private readonly readiness: ReadinessHealthIndicator,
+  ) {}
+
+  /**
+   * Liveness: 200 whenever the event loop can answer. It checks nothing outside the process, so an
+   * outage of Redis or the database never gets a pod restarted; and it stays 200 while draining.
+   */
+  @Get('live')
+  @Header('Cache-Control', 'no-cache, no-store, must-revalidate')
+  live(): HealthCheckResult {
+    const process = {
+      status: 'up' as const,
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+    };
+    return {
+      status: 'ok',
+      info: { [HEALTH_KEY.process]: process },
+      error: {},
+      details: { [HEALTH_KEY.process]: process },
+    };
+  }
+
+  /**
+   * Readiness: 200 when this replica should receive traffic (database reachable, first warm-up
+   * finished or no longer waited for, not shutting down), 503 otherwise. Redis down is reported
+   * as `degraded` with a 200, unless `REDIS_REQUIRED=true`.
+   */
+  @Get('ready')
+  @HealthCheck()
+  @UseFilters(HealthCheckFilter)
+  ready() {
+    return this.health.check([
+      () => this.database.pingCheck(),
+      () => this.cache.isHealthy(),
+      () => this.readiness.warmupCheck(),
+      () => this.readiness.lifecycleCheck(),
+    ]);
+  }
+}
