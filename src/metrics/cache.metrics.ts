@@ -1,0 +1,118 @@
+import type { Registry } from 'prom-client';
+import type { CacheStatsSnapshot, L2Status } from '../cache/index.js';
+import { METRIC } from './metrics.constants.js';
+import { mirroredCounter, mirroredGauge } from './mirrored-metrics.js';
+import { mirroredHistogram } from './mirrored-histogram.js';
+import { Snapshot } from './snapshot.js';
+
+const L2_STATUSES: readonly L2Status[] = ['up', 'down', 'disabled'];
+
+/**
+ * Registers the cache's metrics. Every value is read from `stats()` when Prometheus scrapes
+ * (counters as the growth of the cache's own counters), so serving a hit costs nothing here.
+ *
+ * `vidcache_cache_requests_total` counts each read once, by where it ended: `tier="l1",result="hit"`,
+ * `tier="l2",result="hit"`, `tier="none",result="miss"` (loaded from the database) or
+ * `tier="none",result="stale"` (no fresh value anywhere, the source failed, a stale copy was served).
+ * Hit rate: `sum(rate(...{result=~"hit|stale"}[5m])) / sum(rate(...[5m]))`.
+ */
+export function registerCacheMetrics(registry: Registry, stats: () => CacheStatsSnapshot): void {
+  const snapshot = new Snapshot(stats);
+  const read = () => snapshot.get();
+  const perNamespace = <T>(fn: (ns: CacheStatsSnapshot['namespaces'][string], name: string) => T[]) =>
+    Object.entries(read().namespaces).flatMap(([name, ns]) => fn(ns, name));
+
+  mirroredCounter(
+    registry,
+    {
+      name: METRIC.cacheRequests,
+      help: 'Cache reads by namespace, by the tier that answered (l1, l2; none for misses and stale serves) and result',
+      labelNames: ['namespace', 'tier', 'result'],
+    },
+    () =>
+      perNamespace((ns, namespace) => [
+        [{ namespace, tier: 'l1', result: 'hit' }, ns.l1.hits],
+        [{ namespace, tier: 'l2', result: 'hit' }, ns.l2.hits],
+        [{ namespace, tier: 'none', result: 'miss' }, ns.l2.misses],
+        [{ namespace, tier: 'none', result: 'stale' }, ns.stale],
+      ]),
+  );
+  mirroredCounter(
+    registry,
+    {
+      name: METRIC.cacheLoads,
+      help: 'Loads from the source (the database) by namespace and result (success, error)',
+      labelNames: ['namespace', 'result'],
+    },
+    () =>
+      perNamespace((ns, namespace) => [
+        [{ namespace, result: 'success' }, ns.loads],
+        [{ namespace, result: 'error' }, ns.loadErrors],
+      ]),
+  );
+  mirroredHistogram(
+    registry,
+    { name: METRIC.cacheLoadDuration, help: 'Duration of loads from the source, as counted by the cache' },
+    () => read().loadDurations,
+  );
+  mirroredCounter(
+    registry,
+    {
+      name: METRIC.cacheEvictions,
+      help: 'Keys evicted on purpose (writes, admin) by namespace',
+      labelNames: ['namespace'],
+    },
+    () => perNamespace((ns, namespace) => [[{ namespace }, ns.evictions]]),
+  );
+  mirroredCounter(
+    registry,
+    {
+      name: METRIC.cacheL1PressureEvictions,
+      help: 'L1 entries dropped to stay within its memory or entry limits, by namespace',
+      labelNames: ['namespace'],
+    },
+    () => perNamespace((ns, namespace) => [[{ namespace }, ns.l1Evictions]]),
+  );
+  mirroredCounter(
+    registry,
+    { name: METRIC.cacheL2Errors, help: 'Failed Redis (L2) operations, timeouts included' },
+    () => [[{}, read().l2.errors]],
+  );
+  mirroredCounter(
+    registry,
+    { name: METRIC.cacheL2Timeouts, help: 'Redis (L2) operations that timed out' },
+    () => [[{}, read().l2.timeouts]],
+  );
+
+  mirroredGauge(
+    registry,
+    { name: METRIC.cacheL2Latency, help: 'Moving average of Redis round trips, in seconds' },
+    () => [[{}, read().l2.latencyMs / 1000]],
+  );
+  mirroredGauge(
+    registry,
+    {
+      name: METRIC.cacheL2Status,
+      help: 'State of L2, 1 for the current one (up: in use; down: skipped by the circuit breaker; disabled: no Redis)',
+      labelNames: ['status'],
+    },
+    () => L2_STATUSES.map((status) => [{ status }, read().l2.status === status ? 1 : 0]),
+  );
+  mirroredGauge(registry, { name: METRIC.cacheL1Bytes, help: 'Estimated bytes held in L1' }, () => [
+    [{}, read().l1.bytes],
+  ]);
+  mirroredGauge(registry, { name: METRIC.cacheL1Entries, help: 'Entries held in L1' }, () => [
+    [{}, read().l1.entries],
+  ]);
+  mirroredGauge(registry, { name: METRIC.cacheL1MaxBytes, help: 'L1 byte limit' }, () => [
+    [{}, read().l1.maxBytes],
+  ]);
+  mirroredGauge(registry, { name: METRIC.cacheL1MaxEntries, help: 'L1 entry limit' }, () => [
+    [{}, read().l1.maxEntries],
+  ]);
+  mirroredGauge(
+    registry,
+    { name: METRIC.cacheAlerts, help: 'Cache alerts currently raised (listed by GET /admin/cache/stats)' },
+    () => [[{}, read().alerts.length]],
+  );
+}
