@@ -1,0 +1,65 @@
+import { jest } from '@jest/globals';
+import { Logger, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
+import { AdminTokenGuard } from './admin-token.guard.js';
+
+const TOKEN = 'a-long-enough-admin-token';
+
+function context(authorization?: string | string[]) {
+  const headers: Record<string, string> = {};
+  const reply = { header: (name: string, value: string) => (headers[name] = value) };
+  const execution = {
+    switchToHttp: () => ({
+      getRequest: () => ({ headers: authorization === undefined ? {} : { authorization } }),
+      getResponse: () => reply,
+    }),
+  } as unknown as ExecutionContext;
+  return { execution, headers };
+}
+
+function refusal(guard: AdminTokenGuard, authorization?: string | string[]) {
+  const { execution, headers } = context(authorization);
+  let error: unknown;
+  try {
+    guard.canActivate(execution);
+  } catch (e) {
+    error = e;
+  }
+  return { error, wwwAuthenticate: headers['WWW-Authenticate'] };
+}
+
+describe('AdminTokenGuard', () => {
+  beforeEach(() => jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined));
+  afterEach(() => jest.restoreAllMocks());
+
+  it('lets the right bearer token through', () => {
+    const guard = new AdminTokenGuard({ adminToken: TOKEN });
+    expect(guard.canActivate(context(`Bearer ${TOKEN}`).execution)).toBe(true);
+    expect(guard.canActivate(context(`bearer   ${TOKEN}`).execution)).toBe(true);
+  });
+
+  it.each([
+    ['no header', undefined, 'Bearer realm="vidcache-admin"'],
+    ['a wrong token', `Bearer ${TOKEN}!`, 'Bearer realm="vidcache-admin", error="invalid_token"'],
+    [
+      'a much longer token',
+      `Bearer ${TOKEN.repeat(50)}`,
+      'Bearer realm="vidcache-admin", error="invalid_token"',
+    ],
+    ['a one-character token', 'Bearer x', 'Bearer realm="vidcache-admin", error="invalid_token"'],
+    ['the token without a scheme', TOKEN, 'Bearer realm="vidcache-admin"'],
+    ['two tokens', `Bearer ${TOKEN} ${TOKEN}`, 'Bearer realm="vidcache-admin"'],
+    ['a repeated header', [`Bearer ${TOKEN}`, `Bearer ${TOKEN}`], 'Bearer realm="vidcache-admin"'],
+  ])('refuses %s with 401 and a WWW-Authenticate challenge', (_label, header, challenge) => {
+    const { error, wwwAuthenticate } = refusal(new AdminTokenGuard({ adminToken: TOKEN }), header);
+    expect(error).toBeInstanceOf(UnauthorizedException);
+    expect(wwwAuthenticate).toBe(challenge);
+  });
+
+  it('refuses everyone when ADMIN_TOKEN is unset, and warns once at start-up', () => {
+    const guard = new AdminTokenGuard({ adminToken: undefined });
+    expect(Logger.prototype.warn).toHaveBeenCalledTimes(1);
+    for (const header of [undefined, 'Bearer ', 'Bearer undefined', `Bearer ${TOKEN}`]) {
+      expect(refusal(guard, header).error).toBeInstanceOf(UnauthorizedException);
+    }
+  });
+});

@@ -1,0 +1,54 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { appConfig, type AppConfig } from '../config/app.config.js';
+
+const REALM = 'vidcache-admin';
+const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
+
+const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest();
+
+interface AdminRequest {
+  headers: Record<string, string | string[] | undefined>;
+}
+interface HeaderWritable {
+  header(name: string, value: string): unknown;
+}
+
+/**
+ * Lets a request through only with `Authorization: Bearer <ADMIN_TOKEN>`. Tokens are compared as
+ * SHA-256 digests with `timingSafeEqual` (equal lengths whatever was sent), so the time taken says
+ * nothing about the token. With ADMIN_TOKEN unset every request is refused: the admin API is never
+ * open by default. Refusals are 401 with `WWW-Authenticate: Bearer` (RFC 6750).
+ */
+@Injectable()
+export class AdminTokenGuard implements CanActivate {
+  private readonly expected: Buffer | undefined;
+
+  constructor(@Inject(appConfig.KEY) app: Pick<AppConfig, 'adminToken'>) {
+    this.expected = app.adminToken ? digest(app.adminToken) : undefined;
+    if (!this.expected)
+      new Logger('Admin').warn('ADMIN_TOKEN is unset: /admin endpoints answer 401 to everyone');
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const http = context.switchToHttp();
+    const header = http.getRequest<AdminRequest>().headers.authorization;
+    const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
+    if (token !== undefined && this.expected && timingSafeEqual(digest(token), this.expected)) return true;
+    const reply = http.getResponse<HeaderWritable>();
+    reply.header(
+      'WWW-Authenticate',
+      token === undefined ? `Bearer realm="${REALM}"` : `Bearer realm="${REALM}", error="invalid_token"`,
+    );
+    throw new UnauthorizedException(
+      token === undefined ? 'a bearer token is required' : 'invalid bearer token',
+    );
+  }
+}
