@@ -1,15 +1,29 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AdminModule } from './admin/admin.module.js';
 import { CacheModule, CacheStatusInterceptor } from './cache/index.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { LoggingModule } from './common/logging/logging.module.js';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { appConfig } from './config/app.config.js';
 import { cacheConfig, type CacheConfig } from './config/cache.config.js';
+import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { WarmupModule } from './warmup/warmup.module.js';
 
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true, load: [appConfig, cacheConfig], ignoreEnvFile: true }),
     CacheModule.forRootAsync({ inject: [cacheConfig.KEY], useFactory: (config: CacheConfig) => config }),
+    ScheduleModule.forRoot(),
+    LoggingModule,
+    HealthModule,
+    WarmupModule,
+    MetricsModule,
+    AdminModule,
+    RateLimitModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: AllExceptionsFilter },

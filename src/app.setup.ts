@@ -4,7 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
+import { createAppLogger } from './common/logging/app-logger.js';
 import type { AppConfig } from './config/app.config.js';
+import { loadOpsConfig } from './config/ops.config.js';
 
 /** Applies what every instance of the app needs, in `main.ts` and in end-to-end tests alike. */
 export function configureApp(app: INestApplication): void {
@@ -38,7 +40,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule,
     new FastifyAdapter({ bodyLimit: Number.isFinite(bodyLimit) ? bodyLimit : undefined }),
-    { bufferLogs: false },
+    { bufferLogs: false, logger: createAppLogger(loadOpsConfig().logFormat) },
   );
   configureApp(app);
   return app;
