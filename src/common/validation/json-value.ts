@@ -1,0 +1,126 @@
+import { BadRequestException, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { ValidateBy, type ValidationOptions } from 'class-validator';
+
+/** Largest JSON value (`settings`, `data`, a config `value`) accepted, serialized, in bytes. */
+export const MAX_JSON_VALUE_BYTES = 256 * 1024;
+/** Deepest nesting accepted in a request body (the body object itself is level 1). */
+export const MAX_JSON_BODY_DEPTH = 32;
+
+interface RequestWithBody {
+  body?: unknown;
+}
+
+/** Keys that Nest's ValidationPipe deletes from every object of a body (`stripProtoKeys`). */
+export const STRIPPED_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+export interface BodyProblem {
+  /** The top-level field whose value has the problem. */
+  field: string;
+  problem: 'too-deep' | 'stripped-key';
+}
+
+/**
+ * The first top-level field of `body` whose value nests deeper than `maxDepth` levels (counting the
+ * body as level 1) or holds a key in {@link STRIPPED_KEYS}, or `undefined`. Iterative, so no input
+ * can exhaust the stack here.
+ */
+export function bodyProblem(body: Record<string, unknown>, maxDepth: number): BodyProblem | undefined {
+  for (const [field, value] of Object.entries(body)) {
+    if (STRIPPED_KEYS.includes(field)) return { field, problem: 'stripped-key' };
+    const stack: [unknown, number][] = [[value, 2]];
+    while (stack.length > 0) {
+      const [node, depth] = stack.pop()!;
+      if (node === null || typeof node !== 'object') continue;
+      if (depth > maxDepth) return { field, problem: 'too-deep' };
+      for (const [key, child] of Object.entries(node)) {
+        if (!Array.isArray(node) && STRIPPED_KEYS.includes(key)) return { field, problem: 'stripped-key' };
+        stack.push([child, depth + 1]);
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Lets a request through only if its body is a JSON object nested at most
+ * {@link MAX_JSON_BODY_DEPTH} levels deep, without keys in {@link STRIPPED_KEYS}.
+ *
+ * Why a guard: guards run before pipes, and the global ValidationPipe would otherwise
+ * - hand the body to class-transformer, which recurses into every nested array and object: a few
+ *   kilobytes of `[[[[…]]]]` overflow the stack there and would surface as a 500;
+ * - silently delete `constructor` and `prototype` keys (prototype-pollution hardening), so a JSON
+ *   value would be stored without them while the client was told it was saved. (`__proto__` never
+ *   gets this far: Fastify's JSON parser refuses it.)
+ * Both are answered here with a 400 naming the field. So is a body that is not a JSON object (an
+ * array, a string, `null`, nothing).
+ *
+ * @example
+ * \@Post() \@UseGuards(JsonBodyGuard) create(\@Body() dto: CreateUserDto) { … }
+ */
+@Injectable()
+export class JsonBodyGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const { body } = context.switchToHttp().getRequest<RequestWithBody>();
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new BadRequestException('body must be a JSON object');
+    }
+    const found = bodyProblem(body as Record<string, unknown>, MAX_JSON_BODY_DEPTH);
+    if (found?.problem === 'too-deep') {
+      throw new BadRequestException(
+        `${found.field} must not nest deeper than ${MAX_JSON_BODY_DEPTH - 1} levels`,
+      );
+    }
+    if (found?.problem === 'stripped-key') {
+      throw new BadRequestException(
+        `${found.field} must not contain keys named ${STRIPPED_KEYS.join(', ')} (reserved against prototype pollution)`,
+      );
+    }
+    return true;
+  }
+}
+
+const utf8Length = (value: unknown): number => {
+  const text = JSON.stringify(value);
+  return text === undefined ? Infinity : Buffer.byteLength(text, 'utf8');
+};
+
+/**
+ * A JSON value sent by the client, kept exactly as parsed: what class-transformer built from it is
+ * replaced by the parsed value itself (it would drop keys such as `toString` or `valueOf`, which
+ * plain objects inherit), and validated as present (JSON `null` is a value) and at most
+ * {@link MAX_JSON_VALUE_BYTES} bytes serialized. With `object: true`, it must be a JSON object.
+ *
+ * @example
+ * \@IsJsonValue() value!: JsonValue;
+ * \@IsOptional() \@IsJsonValue({ object: true }) settings?: JsonObject;
+ */
+export function IsJsonValue(
+  options: { object?: boolean; maxBytes?: number } = {},
+  validationOptions?: ValidationOptions,
+): PropertyDecorator {
+  const maxBytes = options.maxBytes ?? MAX_JSON_VALUE_BYTES;
+  const kind = options.object ? 'a JSON object' : 'any JSON value';
+  const keepParsed = Transform(({ obj, key }) => (obj as Record<string, unknown>)[key], {
+    toClassOnly: true,
+  });
+  const validate = ValidateBy(
+    {
+      name: 'isJsonValue',
+      validator: {
+        validate: (value: unknown) =>
+          value !== undefined &&
+          (!options.object || (value !== null && typeof value === 'object' && !Array.isArray(value))) &&
+          utf8Length(value) <= maxBytes,
+      },
+    },
+    {
+      message: `$property must be ${kind} of at most ${maxBytes} bytes when serialized`,
+      ...validationOptions,
+    },
+  );
+  return (target, propertyKey) => {
+    keepParsed(target, propertyKey);
+    validate(target, propertyKey);
+  };
+}
