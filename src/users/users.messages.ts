@@ -1,0 +1,9 @@
+/** User-facing messages of the users module. */
+export const userNotFound = (userId: string) => `user ${userId} not found`;
+export const sessionUserNotFound = (userId: string) => `userId: user ${userId} not found`;
+export const sessionNotFound = (sessionId: string) => `session ${sessionId} not found`;
+export const queueVideoNotFound = (videoId: string) => `videoId: video ${videoId} not found`;
+export const notInQueue = (userId: string, videoId: string) =>
+  `video ${videoId} is not in the queue of user ${userId}`;
+export const idMessage = (field: string, what: string, prefix: string) =>
+  `${field} must be a ${what} id (${prefix}_ followed by 1-64 letters, digits or dashes)`;
