@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AdminModule } from './admin/admin.module.js';
@@ -8,15 +9,20 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { LoggingModule } from './common/logging/logging.module.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { appConfig } from './config/app.config.js';
+import { DatabaseModule } from './database/index.js';
 import { cacheConfig, type CacheConfig } from './config/cache.config.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { StaticModule } from './static/static.module.js';
+import { UsersModule } from './users/users.module.js';
 import { WarmupModule } from './warmup/warmup.module.js';
 
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true, load: [appConfig, cacheConfig], ignoreEnvFile: true }),
     CacheModule.forRootAsync({ inject: [cacheConfig.KEY], useFactory: (config: CacheConfig) => config }),
+    DatabaseModule,
+    EventEmitterModule.forRoot(),
     ScheduleModule.forRoot(),
     LoggingModule,
     HealthModule,
@@ -24,6 +30,8 @@ import { WarmupModule } from './warmup/warmup.module.js';
     MetricsModule,
     AdminModule,
     RateLimitModule,
+    UsersModule,
+    StaticModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
