@@ -4,6 +4,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AdminModule } from './admin/admin.module.js';
+import { AnalyticsModule } from './analytics/analytics.module.js';
 import { CacheModule, CacheStatusInterceptor } from './cache/index.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { LoggingModule } from './common/logging/logging.module.js';
@@ -15,6 +16,7 @@ import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { StaticModule } from './static/static.module.js';
 import { UsersModule } from './users/users.module.js';
+import { VideosModule } from './videos/videos.module.js';
 import { WarmupModule } from './warmup/warmup.module.js';
 
 @Module({
@@ -32,6 +34,8 @@ import { WarmupModule } from './warmup/warmup.module.js';
     RateLimitModule,
     UsersModule,
     StaticModule,
+    VideosModule,
+    AnalyticsModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
