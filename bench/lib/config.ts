@@ -1,0 +1,77 @@
+import { cpus } from 'node:os';
+
+export const SECTION_IDS = ['in-process', 'redis', 'http', 'stampede', 'replay', 'memory'] as const;
+export type SectionId = (typeof SECTION_IDS)[number];
+
+/**
+ * Every knob of a run, resolved once from the environment. `BENCH_QUICK=1` shrinks every duration
+ * and size so the whole suite runs in about a minute (to build and debug it); the numbers it gives
+ * are not the ones to quote.
+ */
+export interface BenchConfig {
+  readonly quick: boolean;
+  /** Results are written to `bench/results/<name>.{json,md,svg}`. */
+  readonly name: string;
+  readonly sections: readonly SectionId[];
+  readonly redisUrl: string;
+  /** `always`: profile the hit paths even when every target is met; `never`: skip profiling. */
+  readonly profile: 'missed' | 'always' | 'never';
+  readonly inProcess: { rounds: number; batchMs: number; hotKeys: number };
+  readonly redis: { rounds: number; runMs: number; hotKeys: number; concurrencies: readonly number[] };
+  readonly codec: { rounds: number; batchMs: number };
+  readonly http: { rounds: number; durationS: number; connections: number; ids: number; seedScale: number };
+  readonly stampede: { rounds: number; callers: number; sourceMs: number };
+  readonly replay: {
+    seedScale: number;
+    operations: number;
+    /** Operations at the start that fill the cache; reported apart as the cold start. */
+    warmupOperations: number;
+    writeShare: number;
+    zipfExponent: number;
+    concurrency: number;
+    l1Fraction: number;
+  };
+  readonly memory: { entries: number };
+}
+
+export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
+  const pick = <T>(full: T, short: T) => (quick ? short : full);
+  const only = env.BENCH_ONLY?.split(',').map((id) => id.trim());
+  for (const id of only ?? []) {
+    if (!(SECTION_IDS as readonly string[]).includes(id))
+      throw new Error(`BENCH_ONLY: unknown section "${id}" (sections: ${SECTION_IDS.join(', ')})`);
+  }
+  const profile = env.BENCH_PROFILE ?? 'missed';
+  if (profile !== 'missed' && profile !== 'always' && profile !== 'never')
+    throw new Error(`BENCH_PROFILE must be missed, always or never (got "${profile}")`);
+  const day = new Date().toISOString().slice(0, 10);
+  return {
+    quick,
+    name: env.BENCH_NAME ?? `${quick ? 'quick-' : ''}${day}-${cpus().length}cpu`,
+    sections: only ? SECTION_IDS.filter((id) => only.includes(id)) : SECTION_IDS,
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    profile,
+    inProcess: { rounds: pick(9, 3), batchMs: pick(200, 40), hotKeys: 1_000 },
+    redis: { rounds: pick(6, 2), runMs: pick(1_000, 200), hotKeys: 1_000, concurrencies: [1, 64] },
+    codec: { rounds: pick(5, 2), batchMs: pick(150, 30) },
+    http: {
+      rounds: pick(3, 1),
+      durationS: pick(5, 1),
+      connections: 32,
+      ids: 1_000,
+      seedScale: 0.1,
+    },
+    stampede: { rounds: pick(5, 2), callers: 1_000, sourceMs: 20 },
+    replay: {
+      seedScale: pick(1, 0.1),
+      operations: pick(300_000, 30_000),
+      warmupOperations: pick(60_000, 6_000),
+      writeShare: 0.05,
+      zipfExponent: 0.99,
+      concurrency: 16,
+      l1Fraction: 0.1,
+    },
+    memory: { entries: pick(20_000, 5_000) },
+  };
+}
