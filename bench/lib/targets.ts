@@ -1,0 +1,137 @@
+import { CACHEABLE, CACHE_MANAGER_WRAP, type InProcessResult } from '../sections/in-process.js';
+import type { HttpResult } from '../sections/http.js';
+import { RAW_IOREDIS, VIDCACHE_L2, type RedisResult } from '../sections/redis-hits.js';
+import { avoidedShare, type ReplayResult } from '../sections/replay.js';
+import type { StampedeResult } from '../sections/stampede.js';
+import type { Table } from './context.js';
+import { percent, ratioText } from './stats.js';
+
+/** Which hit path to profile when a target on it is missed. */
+export type ProfileTarget = 'cacheable-l1' | 'l2-read' | 'http-vidcache-l1';
+
+export interface TargetResult {
+  readonly id: string;
+  readonly target: string;
+  readonly measured: string;
+  readonly pass: boolean;
+  /** For a miss: how far from the target, in the target's own terms. */
+  readonly gap: string;
+  readonly profile?: ProfileTarget;
+}
+
+export interface SectionResults {
+  inProcess?: InProcessResult;
+  redis?: RedisResult;
+  http?: HttpResult;
+  stampede?: StampedeResult;
+  replay?: ReplayResult;
+}
+
+/** "at least" / "at most" with the gap written as a factor and a difference. */
+function atLeast(value: number, threshold: number, format: (v: number) => string) {
+  const pass = value >= threshold;
+  return {
+    pass,
+    gap: pass ? '' : `short by ${format(threshold - value)} (${percent(1 - value / threshold)} under)`,
+  };
+}
+
+function atMost(value: number, threshold: number, format: (v: number) => string) {
+  const pass = value <= threshold;
+  return {
+    pass,
+    gap: pass ? '' : `over by ${format(value - threshold)} (${ratioText(value / threshold)} the target)`,
+  };
+}
+
+/** The issue's targets, each checked against ratios measured in the same run. */
+export function evaluateTargets(results: SectionResults): TargetResult[] {
+  const targets: TargetResult[] = [];
+  const { inProcess, redis, http, stampede, replay } = results;
+  if (inProcess) {
+    const cacheable = inProcess.variants.find((v) => v.name === CACHEABLE)!;
+    const ns = cacheable.nsPerOp.median;
+    targets.push({
+      id: 'l1-hit-latency',
+      target: '@Cacheable L1 hit ≤ 300 ns (median)',
+      measured: `${ns.toFixed(0)} ns`,
+      ...atMost(ns, 300, (v) => `${v.toFixed(0)} ns`),
+      profile: 'cacheable-l1',
+    });
+    const vsCm = cacheable.vsCacheManager.median;
+    targets.push({
+      id: 'l1-hit-vs-cache-manager',
+      target: `@Cacheable L1 hit ≥ 2× the throughput of ${CACHE_MANAGER_WRAP}`,
+      measured: `${ratioText(vsCm)} (rounds ${ratioText(cacheable.vsCacheManager.min)}–${ratioText(cacheable.vsCacheManager.max)})`,
+      ...atLeast(vsCm, 2, ratioText),
+      profile: 'cacheable-l1',
+    });
+  }
+  if (http) {
+    const route = http.routes.find((r) => r.path === 'vidcache')!;
+    const nest = http.routes.find((r) => r.path === 'nest-cache')!;
+    const ratio = route.vsConstant.median;
+    targets.push({
+      id: 'http-l1-vs-constant',
+      target: 'vidcache L1-hit route ≥ 0.9× the constant route (req/s)',
+      measured: `${ratioText(ratio)} (rounds ${ratioText(route.vsConstant.min)}–${ratioText(route.vsConstant.max)}; CacheInterceptor ${ratioText(nest.vsConstant.median)})`,
+      ...atLeast(ratio, 0.9, ratioText),
+      profile: 'http-vidcache-l1',
+    });
+  }
+  if (redis) {
+    const at64 = redis.comparisons.find((c) => c.concurrency === 64);
+    const ours = at64?.variants.find((v) => v.name === VIDCACHE_L2);
+    if (ours) {
+      const ratio = ours.vsRaw.median;
+      targets.push({
+        id: 'l2-vs-raw-64',
+        target: `L2 read path ≥ 0.8× ${RAW_IOREDIS} at 64 in flight`,
+        measured: `${ratioText(ratio)} (rounds ${ratioText(ours.vsRaw.min)}–${ratioText(ours.vsRaw.max)})`,
+        ...atLeast(ratio, 0.8, ratioText),
+        profile: 'l2-read',
+      });
+    }
+  }
+  if (stampede) {
+    const ours = stampede.variants.filter((v) => v.name.startsWith('vidcache'));
+    const calls = ours.flatMap((v) => v.sourceCalls);
+    const pass = calls.length > 0 && calls.every((c) => c === 1);
+    targets.push({
+      id: 'stampede-single-call',
+      target: `stampede: exactly 1 source call (${stampede.callers} callers)`,
+      measured: ours.map((v) => `${v.name}: ${v.sourceCalls.join(', ')}`).join('; '),
+      pass,
+      gap: pass ? '' : `${Math.max(...calls)} calls in the worst round`,
+    });
+  }
+  if (replay) {
+    const run = replay.runs.find((r) => !r.predictiveWarming);
+    if (run) {
+      const avoided = avoidedShare(run.steady);
+      targets.push({
+        id: 'replay-source-avoided',
+        target: 'replay: ≥ 90% of reads never reach the source (steady state)',
+        measured: `${percent(avoided)} (from cold: ${percent(avoidedShare(run.coldStart))})`,
+        ...atLeast(avoided, 0.9, (v) => percent(v)),
+      });
+      const stale = run.coldStart.stale;
+      targets.push({
+        id: 'replay-stale-reads',
+        target: 'replay: 0 stale reads',
+        measured: `${stale} of ${run.coldStart.reads} reads`,
+        pass: stale === 0,
+        gap: stale === 0 ? '' : `${stale} stale reads`,
+      });
+    }
+  }
+  return targets;
+}
+
+export function targetsTable(targets: readonly TargetResult[]): Table {
+  return {
+    title: 'Targets (ratios from this run)',
+    columns: ['target', 'measured', 'result'],
+    rows: targets.map((t) => [t.target, t.measured, t.pass ? 'met' : `MISSED: ${t.gap}`]),
+  };
+}

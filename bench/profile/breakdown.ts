@@ -1,0 +1,213 @@
+import type { Redis } from 'ioredis';
+import { decodeEntry, encodeEntry } from '../../src/cache/cache-codec.js';
+import { CacheContext } from '../../src/cache/cache-context.js';
+import { encodeKey, type CacheKey, type KeyPart } from '../../src/cache/cache-keys.js';
+import { resolveCacheOptions } from '../../src/cache/cache-options.js';
+import { HybridCacheService } from '../../src/cache/hybrid-cache.service.js';
+import { makeImmutable } from '../../src/cache/immutable-value.js';
+import type { Table } from '../lib/context.js';
+import { alternate, calibrate, nsPerOp, type Batch } from '../lib/harness.js';
+import { benchItem } from '../lib/payload.js';
+import { duration, range, summarize, type Summary } from '../lib/stats.js';
+import { BENCH_NAMESPACE, benchCacheOptions } from '../sections/in-process.js';
+import { L2_ONLY_NAMESPACE, L2_ONLY_POLICY } from '../sections/redis-hits.js';
+
+/**
+ * PROTOTYPE, not in src/cache: `encodeKey` with a fast path. Parts that are numbers or booleans,
+ * or strings without a reserved character, need no escaping; testing with a non-global regex first
+ * skips the `replace` and its callback, and a loop replaces `map` + `join`. Same output as
+ * `encodeKey` for keys up to the length limit (the breakdown checks it on a sample).
+ */
+const RESERVED = /[%*?[\]\\:{}#]/g;
+const HAS_RESERVED = /[%*?[\]\\:{}#]/;
+const escapeChar = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
+const fastPart = (part: KeyPart) =>
+  typeof part !== 'string'
+    ? String(part)
+    : HAS_RESERVED.test(part)
+      ? part.replace(RESERVED, escapeChar)
+      : part;
+function fastEncodeKey(key: CacheKey): string {
+  if (typeof key !== 'object') return fastPart(key);
+  let encoded = key.length === 0 ? '' : fastPart(key[0]!);
+  for (let i = 1; i < key.length; i++) encoded += `:${fastPart(key[i]!)}`;
+  return encoded;
+}
+
+export interface BreakdownRow {
+  readonly name: string;
+  readonly nsPerOp: Summary;
+}
+
+/**
+ * Where an L1 hit and an L2 hit spend their time, piece by piece, measured like section 1
+ * (alternating rounds, awaited where the real call is awaited). Redis is replaced by an in-memory
+ * fake client here, so the L2 rows are the CPU cost of the read path without the network.
+ */
+export async function runBreakdown(rounds: number, batchMs: number): Promise<BreakdownRow[]> {
+  const hot = 1_000;
+  const keys: CacheKey[] = Array.from({ length: hot }, (_, i) => ['item', i]);
+  for (const key of [...keys, ['a:b', '*', 3.5, true], 'x%{}#', 42, [] as KeyPart[]]) {
+    if (fastEncodeKey(key) !== encodeKey(key))
+      throw new Error(`breakdown: prototype differs on ${String(key)}`);
+  }
+
+  // L1: a memory-only hybrid cache, filled with the hot keys.
+  const l1Cache = new HybridCacheService(
+    resolveCacheOptions(benchCacheOptions('bench-breakdown', undefined)),
+    null,
+    new CacheContext(),
+  );
+  const ns = l1Cache.namespace(BENCH_NAMESPACE);
+  for (let i = 0; i < hot; i++) await l1Cache.wrap(BENCH_NAMESPACE, keys[i]!, () => benchItem(i));
+  const fullKeys = keys.map((key) => ns.keyPrefix + encodeKey(key));
+  // The wrapper CacheExplorer puts on a @Cacheable method, with either key encoder.
+  const item = (i: number) => Promise.resolve(benchItem(i));
+  const cacheable = (encode: (key: CacheKey) => string) =>
+    function cached(this: unknown, ...args: [number]) {
+      return l1Cache.wrapKey(ns, ns.keyPrefix + encode(['item', args[0]]), () => item.apply(this, args));
+    };
+  const current = cacheable(encodeKey);
+  const prototype = cacheable(fastEncodeKey);
+
+  // L2: a hybrid cache whose Redis client is an in-memory map (no network, no event loop turn).
+  const entries = new Map<string, Buffer>();
+  const fakeRedis = {
+    getBuffer: (key: string) => Promise.resolve(entries.get(key) ?? null),
+    mget: () => Promise.resolve([null, null]),
+  } as unknown as Redis;
+  const l2Cache = new HybridCacheService(
+    resolveCacheOptions({
+      prefix: 'bench-breakdown',
+      redisUrl: 'redis://fake',
+      policies: { [L2_ONLY_NAMESPACE]: L2_ONLY_POLICY },
+    }),
+    { client: fakeRedis, subscriber: fakeRedis },
+    new CacheContext(),
+  );
+  const l2Keys = keys.map((key) => l2Cache.keyOf(L2_ONLY_NAMESPACE, key));
+  for (let i = 0; i < hot; i++) {
+    entries.set(l2Keys[i]!, (await encodeEntry(benchItem(i), Date.now() + 3_600_000, Infinity)).bytes);
+  }
+  const oneEntry = entries.get(l2Keys[1]!)!;
+
+  const batches: [string, Batch][] = [
+    [
+      'await of a resolved promise',
+      async (n) => {
+        let last: unknown;
+        for (let i = 0; i < n; i++) last = await Promise.resolve(i);
+        return last;
+      },
+    ],
+    [
+      'Date.now()',
+      (n) => {
+        let last = 0;
+        for (let i = 0; i < n; i++) last = Date.now();
+        return last;
+      },
+    ],
+    [
+      "encodeKey(['item', i]) (src/cache)",
+      (n) => {
+        let last = '';
+        for (let i = 0; i < n; i++) last = encodeKey(keys[i % hot]!);
+        return last;
+      },
+    ],
+    [
+      "encodeKey(['item', i]) with a fast path (PROTOTYPE)",
+      (n) => {
+        let last = '';
+        for (let i = 0; i < n; i++) last = fastEncodeKey(keys[i % hot]!);
+        return last;
+      },
+    ],
+    [
+      'L1 lookup, key already built',
+      (n) => {
+        let last: unknown;
+        const now = Date.now();
+        for (let i = 0; i < n; i++) last = l1Cache.l1.lookup(BENCH_NAMESPACE, fullKeys[i % hot]!, now);
+        return last;
+      },
+    ],
+    [
+      'wrapKey hit, key already built (awaited)',
+      async (n) => {
+        let last: unknown;
+        for (let i = 0; i < n; i++) last = await l1Cache.wrapKey(ns, fullKeys[i % hot]!, () => null);
+        return last;
+      },
+    ],
+    [
+      "wrap(['item', i]) hit (awaited)",
+      async (n) => {
+        let last: unknown;
+        for (let i = 0; i < n; i++) last = await l1Cache.wrap(BENCH_NAMESPACE, keys[i % hot]!, () => null);
+        return last;
+      },
+    ],
+    [
+      '@Cacheable wrapper hit (awaited)',
+      async (n) => {
+        let last: unknown;
+        for (let i = 0; i < n; i++) last = await current(i % hot);
+        return last;
+      },
+    ],
+    [
+      '@Cacheable wrapper hit, fast-path encodeKey (PROTOTYPE)',
+      async (n) => {
+        let last: unknown;
+        for (let i = 0; i < n; i++) last = await prototype(i % hot);
+        return last;
+      },
+    ],
+    [
+      'L2: fake GET + decodeEntry (the raw baseline, CPU only)',
+      async (n) => {
+        let last: unknown;
+        for (let i = 0; i < n; i++) {
+          const bytes = await (fakeRedis.getBuffer(l2Keys[i % hot]!) as Promise<Buffer>);
+          last = (await decodeEntry(bytes)).value;
+        }
+        return last;
+      },
+    ],
+    [
+      'L2: decodeEntry + makeImmutable (what filling L1 adds)',
+      async (n) => {
+        let last: unknown;
+        for (let i = 0; i < n; i++) last = makeImmutable((await decodeEntry(oneEntry)).value);
+        return last;
+      },
+    ],
+    [
+      'L2: vidcache wrap on an L2 hit, fake client (CPU only)',
+      async (n) => {
+        let last: unknown;
+        for (let i = 0; i < n; i++) last = await l2Cache.wrap(L2_ONLY_NAMESPACE, keys[i % hot]!, () => null);
+        return last;
+      },
+    ],
+  ];
+  const sizes = new Map<string, number>();
+  for (const [name, batch] of batches) sizes.set(name, await calibrate(batch, batchMs));
+  const samples = await alternate(
+    batches.map(([name, batch]) => ({ name, run: () => nsPerOp(batch, sizes.get(name)!) })),
+    { rounds, warmupRounds: 1 },
+  );
+  if (l2Cache.stats().namespaces[L2_ONLY_NAMESPACE]!.loads > 0)
+    throw new Error('breakdown: an L2 read missed');
+  return batches.map(([name]) => ({ name, nsPerOp: summarize(samples.get(name)!) }));
+}
+
+export function breakdownTable(rows: readonly BreakdownRow[]): Table {
+  return {
+    title: 'Hit-path breakdown (alternating rounds; PROTOTYPE rows are proposed changes, not in src/cache)',
+    columns: ['piece', 'ns/op median (min–max)'],
+    rows: rows.map((row) => [row.name, range(row.nsPerOp, duration)]),
+  };
+}
