@@ -19,7 +19,9 @@ const inflate = promisify(inflateRaw);
  * constructs code or evaluates anything. Strings are never inspected for type tags, so no string can
  * be revived into something else — the failure mode of JSON-with-prefixes serializers.
  *
- * With the tags flag, the header is followed by the entry's tags (u32 LE length, then a JSON array
+ * With the TTL flag, the header is followed by the entry's full TTL in ms (u32 LE), so a replica
+ * that copies it into L1 knows how long it was meant to live (early refresh is a share of that).
+ * With the tags flag, that is followed by the entry's tags (u32 LE length, then a JSON array
  * of strings), so a replica that copies the entry into its L1 indexes it under the same tags and a
  * later tag eviction reaches that copy too.
  *
@@ -29,7 +31,8 @@ const MAGIC = 0x56; // 'V'
 const VERSION = 1;
 const FLAG_DEFLATE = 1;
 const FLAG_TAGS = 2;
-const KNOWN_FLAGS = FLAG_DEFLATE | FLAG_TAGS;
+const FLAG_TTL = 4;
+const KNOWN_FLAGS = FLAG_DEFLATE | FLAG_TAGS | FLAG_TTL;
 const HEADER_BYTES = 12;
 export const TOMBSTONE_MARK = 'T';
 
@@ -49,6 +52,8 @@ export interface DecodedEntry<T = unknown> {
   /** Absolute time (ms since epoch) until which the entry is fresh. */
   readonly freshUntil: number;
   readonly tags: readonly string[] | undefined;
+  /** The TTL the entry was stored with, when it says. */
+  readonly ttlMs: number | undefined;
 }
 
 /**
@@ -60,22 +65,33 @@ export async function encodeEntry(
   freshUntil: number,
   compressAbove: number,
   tags?: readonly string[],
+  ttlMs?: number,
 ): Promise<EncodedEntry> {
   const payload = serialize(value);
   const compress = payload.length > compressAbove;
   const body = compress ? await deflate(payload) : payload;
   const tagged = tags !== undefined && tags.length > 0;
+  const timed = ttlMs !== undefined && ttlMs >= 0 && ttlMs <= 0xffffffff;
   const header = Buffer.allocUnsafe(HEADER_BYTES);
   header[0] = MAGIC;
   header[1] = VERSION;
-  header[2] = (compress ? FLAG_DEFLATE : 0) | (tagged ? FLAG_TAGS : 0);
+  header[2] = (compress ? FLAG_DEFLATE : 0) | (tagged ? FLAG_TAGS : 0) | (timed ? FLAG_TTL : 0);
   header[3] = 0;
   header.writeDoubleLE(freshUntil, 4);
-  if (!tagged) return { bytes: Buffer.concat([header, body]), payload };
-  const tagBytes = Buffer.from(JSON.stringify(tags), 'utf8');
-  const tagLength = Buffer.allocUnsafe(4);
-  tagLength.writeUInt32LE(tagBytes.length, 0);
-  return { bytes: Buffer.concat([header, tagLength, tagBytes, body]), payload };
+  const parts = [header];
+  if (timed) {
+    const ttl = Buffer.allocUnsafe(4);
+    ttl.writeUInt32LE(Math.round(ttlMs), 0);
+    parts.push(ttl);
+  }
+  if (tagged) {
+    const tagBytes = Buffer.from(JSON.stringify(tags), 'utf8');
+    const tagLength = Buffer.allocUnsafe(4);
+    tagLength.writeUInt32LE(tagBytes.length, 0);
+    parts.push(tagLength, tagBytes);
+  }
+  parts.push(body);
+  return { bytes: Buffer.concat(parts), payload };
 }
 
 /** Reads only the header; cheap, and enough to decide whether a stored entry is still fresh. */
@@ -89,6 +105,12 @@ export async function decodeEntry<T = unknown>(bytes: Buffer): Promise<DecodedEn
   const flags = bytes[2]!;
   if ((flags & ~KNOWN_FLAGS) !== 0) throw new CacheDecodeError(`unknown flags ${flags}`);
   let offset = HEADER_BYTES;
+  let ttlMs: number | undefined;
+  if (flags & FLAG_TTL) {
+    if (bytes.length < offset + 4) throw new CacheDecodeError('truncated TTL');
+    ttlMs = bytes.readUInt32LE(offset);
+    offset += 4;
+  }
   let tags: string[] | undefined;
   if (flags & FLAG_TAGS) {
     if (bytes.length < offset + 4) throw new CacheDecodeError('truncated tags');
@@ -101,7 +123,7 @@ export async function decodeEntry<T = unknown>(bytes: Buffer): Promise<DecodedEn
   const body = bytes.subarray(offset);
   try {
     const payload = flags & FLAG_DEFLATE ? await inflate(body) : body;
-    return { value: deserialize(payload) as T, freshUntil: bytes.readDoubleLE(4), tags };
+    return { value: deserialize(payload) as T, freshUntil: bytes.readDoubleLE(4), tags, ttlMs };
   } catch (error) {
     throw new CacheDecodeError(`corrupt payload: ${(error as Error).message}`);
   }

@@ -52,7 +52,10 @@ export class CacheStatusInterceptor implements NestInterceptor {
     };
     return new Observable((subscriber) =>
       this.context.runWith(outcomes, () =>
-        next.handle().pipe(tap({ next: writeHeader, error: writeHeader })).subscribe(subscriber),
+        next
+          .handle()
+          .pipe(tap({ next: writeHeader, error: writeHeader }))
+          .subscribe(subscriber),
       ),
     );
   }

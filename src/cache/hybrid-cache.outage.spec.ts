@@ -103,3 +103,18 @@ function median(values: number[]): number {
   const sorted = [...values].sort((x, y) => x - y);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
+
+describe('shutdown while Redis is down', () => {
+  it('closes within a bound instead of waiting for a connection that is reconnecting', async () => {
+    const server = new RedisServerProcess(await freePort());
+    await server.start();
+    const handle = await createHybrid({ ...options, prefix: 'closing', redisUrl: server.url });
+    await server.kill();
+    await waitFor(() => handle.cache.stats().l2.status === 'down');
+
+    const closing = await timed(() => handle.close());
+
+    expect(closing.ms).toBeLessThan(3_000);
+    await server.stop();
+  });
+});

@@ -214,6 +214,32 @@ describe('HybridCacheService', () => {
     });
   });
 
+  describe('early refresh of entries with their own TTL', () => {
+    it('measures the refresh window on the TTL the entry was stored with, in L1 and on another replica', async () => {
+      const a = await open();
+      const b = await open();
+      let calls = 0;
+      const load = () => {
+        calls++;
+        return `v${calls}`;
+      };
+      await a.cache.wrap('fresh', 'short', load, { ttlMs: 10_000 }); // policy TTL 60 s, window 20%
+      clock.advance(1_000);
+      await b.cache.wrap('fresh', 'short', load, { ttlMs: 10_000 }); // from L2, 9 s left
+
+      for (let i = 0; i < 5; i++) {
+        await a.cache.wrap('fresh', 'short', load, { ttlMs: 10_000 });
+        await b.cache.wrap('fresh', 'short', load, { ttlMs: 10_000 });
+      }
+      await settle();
+      expect(calls).toBe(1); // 9 s of 10 left: outside the last 20%, so no refresh
+
+      clock.advance(7_000); // 2 s of 10 left: inside
+      await a.cache.wrap('fresh', 'short', load, { ttlMs: 10_000 });
+      await waitFor(() => calls === 2);
+    });
+  });
+
   describe('the cache-aside race', () => {
     /** A source read that the test holds open, and that tells when it has begun. */
     const heldLoad = () => {

@@ -261,9 +261,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     if (entry !== undefined && entry.freshUntil > now) {
       ns.counters.l1Hits++;
       this.context.record(ns.outcomes.l1);
-      if (ns.policy.earlyRefresh > 0 && entry.freshUntil - now < ns.policy.earlyRefresh * ns.policy.l1TtlMs) {
-        this.refresh(ns, key, loader, options, entry);
-      }
+      if (now >= entry.refreshAfter) this.refresh(ns, key, loader, options, entry);
       return Promise.resolve(readValue(entry) as T);
     }
     return this.miss(ns, key, loader, options, entry);
@@ -483,7 +481,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     const freshUntil = this.now() + ttlMs;
     let encoded: EncodedEntry;
     try {
-      encoded = await encodeEntry(value, freshUntil, policy.compressAboveBytes, tags);
+      encoded = await encodeEntry(value, freshUntil, policy.compressAboveBytes, tags, ttlMs);
     } catch (error) {
       this.logger.warn(notCacheable(key, (error as Error).message));
       return { value, tier: 'source', stored: false };
@@ -501,7 +499,15 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
       return { value: makeImmutable(copy).value, tier: 'source', stored: false };
     }
     const l1FreshUntil = Math.min(freshUntil, this.now() + policy.l1TtlMs);
-    const entry = this.l1.put(ns.name, key, copy, l1FreshUntil, policy.graceMs, tags);
+    const entry = this.l1.put(
+      ns.name,
+      key,
+      copy,
+      l1FreshUntil,
+      policy.graceMs,
+      tags,
+      this.refreshAfter(policy, freshUntil, ttlMs),
+    );
     counters.l1Writes++;
     return { value: readValue(entry), tier: 'source', stored: true };
   }
@@ -535,6 +541,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
               l1FreshUntil,
               ns.policy.graceMs,
               decoded.tags,
+              this.refreshAfter(ns.policy, decoded.freshUntil, decoded.ttlMs),
             );
             ns.counters.l1Writes++;
             return { entry };
@@ -570,7 +577,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     const freshUntil = this.now() + ttlMs;
     let encoded: EncodedEntry;
     try {
-      encoded = await encodeEntry(value, freshUntil, policy.compressAboveBytes, options?.tags);
+      encoded = await encodeEntry(value, freshUntil, policy.compressAboveBytes, options?.tags, ttlMs);
     } catch (error) {
       // The write to the source succeeded; the stale entry goes, the new one is simply not cached.
       this.logger.warn(notCacheable(k, (error as Error).message));
@@ -584,6 +591,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
       Math.min(freshUntil, this.now() + policy.l1TtlMs),
       policy.graceMs,
       options?.tags,
+      this.refreshAfter(policy, freshUntil, ttlMs),
     );
     ns.counters.l1Writes++;
     if (!this.l2) return;
@@ -863,6 +871,17 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
   /** Whether calls currently skip L2. */
   get l2Status(): L2Status {
     return !this.l2 ? 'disabled' : this.breaker.allowsCalls ? 'up' : 'down';
+  }
+
+  /**
+   * When a hit starts refreshing a value: in the last `earlyRefresh` share of the TTL it was stored
+   * with — the entry's own TTL, not the policy's, so an entry stored with a shorter TTL is not
+   * refreshed on every hit. (An entry from an older writer, without its TTL, uses the time left.)
+   */
+  private refreshAfter(policy: ResolvedPolicy, freshUntil: number, ttlMs: number | undefined): number {
+    if (policy.earlyRefresh <= 0) return freshUntil;
+    const lifetime = ttlMs ?? Math.max(0, freshUntil - this.now());
+    return freshUntil - policy.earlyRefresh * lifetime;
   }
 
   private jitter(ttlMs: number, policy: ResolvedPolicy): number {

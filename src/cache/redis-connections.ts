@@ -31,14 +31,16 @@ export class RedisConnections {
 
 async function closeConnection(connection: RedisClient): Promise<void> {
   if (connection.status === 'end') return;
-  const ended = new Promise<void>((resolve) => connection.once('end', resolve));
+  const delay = () => new Promise<false>((resolve) => setTimeout(resolve, QUIT_WAIT_MS, false).unref());
+  const ended = new Promise<true>((resolve) => connection.once('end', () => resolve(true)));
   const quit = connection.quit().then(
     () => true,
     () => false,
   );
-  const timeout = new Promise<false>((resolve) => setTimeout(resolve, QUIT_WAIT_MS, false).unref());
-  if (!(await Promise.race([quit, timeout]))) connection.disconnect();
-  await ended;
+  if (!(await Promise.race([quit, delay()]))) connection.disconnect();
+  // Between two reconnection attempts, disconnect() may never emit 'end': shutdown must not wait
+  // on it forever (a pod would hang until killed), so the wait is bounded too.
+  await Promise.race([ended, delay()]);
 }
 
 /** Redacts the password of a Redis URL for logs. */

@@ -17,6 +17,8 @@ import type { CacheStore, SetOptions } from './cache-store.js';
 export interface L1Entry {
   readonly value: unknown;
   readonly freshUntil: number;
+  /** A hit after this (and before `freshUntil`) refreshes the entry in the background. */
+  readonly refreshAfter: number;
   /** Kept until then for stale-if-error, then dropped. */
   readonly staleUntil: number;
   readonly bytes: number;
@@ -105,12 +107,14 @@ export class MemoryStore implements CacheStore {
     freshUntil: number,
     graceMs: number,
     tags?: readonly string[],
+    refreshAfter = freshUntil,
   ): L1Entry {
     const slice = this.slice(namespace);
     const immutable = makeImmutable(value);
     const entry: L1Entry = {
       value: immutable.value,
       freshUntil,
+      refreshAfter,
       staleUntil: freshUntil + graceMs,
       bytes: immutable.bytes + ENTRY_OVERHEAD_BYTES + key.length * 2,
       cloneOnRead: immutable.cloneOnRead,
