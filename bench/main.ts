@@ -94,6 +94,12 @@ const tables: Table[] = [
     title: `Profile: ${target} (self time, ${summary.totalMs.toFixed(0)} ms sampled while loaded)`,
     columns: ['function (file:line)', 'self ms', 'share'],
     rows: summary.top.map((entry) => [entry.fn, entry.selfMs.toFixed(1), percent(entry.selfShare)]),
+    notes: [
+      `by owner: ${summary.byOwner
+        .filter((o) => o.selfShare >= 0.005)
+        .map((o) => `${o.owner} ${percent(o.selfShare)}`)
+        .join(', ')}`,
+    ],
   })),
 ];
 const panels: ChartPanel[] = [

@@ -41,6 +41,16 @@ export class BenchController implements OnModuleInit {
     return this.constant;
   }
 
+  /**
+   * Diagnostic: the constant answered through a promise, as every cached route answers; tells
+   * what an async handler costs (on Node 20 every promise pays the async hooks that
+   * AsyncLocalStorage turns on) from what the cache costs.
+   */
+  @Get('constant-async/:id')
+  async constantVideoAsync(@Param('id') _id: string): Promise<Video | null> {
+    return this.constant;
+  }
+
   /** The database on every request. */
   @Get('uncached/:id')
   uncached(@Param('id') id: string): Promise<Video | null> {

@@ -56,8 +56,8 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     redis: { rounds: pick(6, 2), runMs: pick(1_000, 200), hotKeys: 1_000, concurrencies: [1, 64] },
     codec: { rounds: pick(5, 2), batchMs: pick(150, 30) },
     http: {
-      rounds: pick(3, 1),
-      durationS: pick(5, 1),
+      rounds: pick(5, 1),
+      durationS: pick(3, 1),
       connections: 32,
       ids: 1_000,
       seedScale: 0.1,

@@ -26,6 +26,19 @@ export interface ProfileEntry {
 export interface ProfileSummary {
   readonly totalMs: number;
   readonly top: readonly ProfileEntry[];
+  /** Self time by who owns the code: a package, a folder of src/, Node, or native work. */
+  readonly byOwner: readonly { readonly owner: string; readonly selfShare: number }[];
+}
+
+/** Who owns a frame: `src/cache`, a package name, `node`, or what V8 calls it (`(garbage collector)`). */
+function ownerOf(url: string, functionName: string): string {
+  if (!url) return functionName.startsWith('(') ? functionName : 'native (syscalls, builtins)';
+  const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+  if (pkg) return pkg[1]!;
+  if (url.startsWith('node:')) return 'node';
+  const own = /\/dist\/bench\/(src\/[^/]+|bench|test)\//.exec(url);
+  if (own) return own[1] === 'bench' || own[1] === 'test' ? 'bench harness' : own[1]!;
+  return 'other';
 }
 
 const location = (url: string, line: number) => {
@@ -51,13 +64,16 @@ export function summarizeCpuProfile(
 ): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const nameOf = new Map<number, string>();
+  const ownerOfNode = new Map<number, string>();
   for (const { id, callFrame } of profile.nodes) {
+    ownerOfNode.set(id, ownerOf(callFrame.url, callFrame.functionName));
     nameOf.set(
       id,
       `${callFrame.functionName || '(anonymous)'}${location(callFrame.url, callFrame.lineNumber)}`,
     );
   }
   const selfUs = new Map<string, number>();
+  const ownerUs = new Map<string, number>();
   let totalUs = 0;
   let at = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
@@ -67,11 +83,16 @@ export function summarizeCpuProfile(
     const us = profile.timeDeltas[i + 1] ?? 0;
     const name = nameOf.get(profile.samples[i]!) ?? '(unknown)';
     selfUs.set(name, (selfUs.get(name) ?? 0) + us);
+    const owner = ownerOfNode.get(profile.samples[i]!) ?? 'other';
+    ownerUs.set(owner, (ownerUs.get(owner) ?? 0) + us);
     totalUs += us;
   }
   const top = [...selfUs]
     .sort((a, b) => b[1] - a[1])
     .slice(0, limit)
     .map(([fn, us]) => ({ fn, selfMs: us / 1000, selfShare: totalUs === 0 ? 0 : us / totalUs }));
-  return { totalMs: totalUs / 1000, top };
+  const byOwner = [...ownerUs]
+    .sort((a, b) => b[1] - a[1])
+    .map(([owner, us]) => ({ owner, selfShare: totalUs === 0 ? 0 : us / totalUs }));
+  return { totalMs: totalUs / 1000, top, byOwner };
 }

@@ -1,3 +1,4 @@
+import { createCache } from 'cache-manager';
 import type { Redis } from 'ioredis';
 import { decodeEntry, encodeEntry } from '../../src/cache/cache-codec.js';
 import { CacheContext } from '../../src/cache/cache-context.js';
@@ -69,6 +70,9 @@ export async function runBreakdown(rounds: number, batchMs: number): Promise<Bre
     };
   const current = cacheable(encodeKey);
   const prototype = cacheable(fastEncodeKey);
+  const cacheManager = createCache();
+  const stringKeys = keys.map((_, i) => `item:${i}`);
+  for (let i = 0; i < hot; i++) await cacheManager.set(stringKeys[i]!, benchItem(i));
 
   // L2: a hybrid cache whose Redis client is an in-memory map (no network, no event loop turn).
   const entries = new Map<string, Buffer>();
@@ -162,6 +166,14 @@ export async function runBreakdown(rounds: number, batchMs: number): Promise<Bre
       async (n) => {
         let last: unknown;
         for (let i = 0; i < n; i++) last = await prototype(i % hot);
+        return last;
+      },
+    ],
+    [
+      'cache-manager 7 wrap hit (awaited), for comparison',
+      async (n) => {
+        let last: unknown;
+        for (let i = 0; i < n; i++) last = await cacheManager.wrap(stringKeys[i % hot]!, () => null);
         return last;
       },
     ],

@@ -17,7 +17,9 @@ export const HTTP_ROUTES = [
   { name: 'NestJS CacheInterceptor (CACHE_MANAGER)', path: 'nest-cache' },
   { name: 'vidcache @Cacheable, L1 hit', path: 'vidcache' },
   { name: 'vidcache @Cacheable, L2 hit', path: 'vidcache-l2' },
-  // Not one of the routes: tells the cost of @Cacheable from that of the Cache-Status header.
+  // Not the routes: they tell apart the cost of an async handler, of @Cacheable, and of the
+  // Cache-Status header.
+  { name: 'diagnostic: constant through a promise', path: 'constant-async' },
   { name: 'diagnostic: vidcache L1 hit, no Cache-Status header', path: 'vidcache-no-header' },
 ] as const;
 export type HttpRoutePath = (typeof HTTP_ROUTES)[number]['path'];
