@@ -10,8 +10,8 @@ import { loadBenchConfig, type SectionId } from './lib/config.js';
 import type { BenchContext, ChartPanel, Table } from './lib/context.js';
 import type { ProfileSummary } from './lib/cpu-profile.js';
 import { ensureMigrationsBesideBuild, RESULTS_DIR } from './lib/paths.js';
-import { profileHttpRoute, profileScenario } from './lib/profiling.js';
-import { breakdownTable, runBreakdown, type BreakdownRow } from './profile/breakdown.js';
+import { breakdownInChild, profileHttpRoute, profileScenario } from './lib/profiling.js';
+import { breakdownTable, type BreakdownRow } from './profile/breakdown.js';
 import { percent } from './lib/stats.js';
 import { markdownTable, textTable } from './lib/table.js';
 import { evaluateTargets, targetsTable, type ProfileTarget, type SectionResults } from './lib/targets.js';
@@ -77,7 +77,7 @@ if (config.profile !== 'never') {
   }
   if (wanted.has('cacheable-l1') || wanted.has('l2-read')) {
     ctx.log('profiling: hit-path breakdown');
-    breakdown = await runBreakdown(config.inProcess.rounds, config.inProcess.batchMs);
+    breakdown = await breakdownInChild(config.inProcess.rounds, config.inProcess.batchMs);
   }
 }
 

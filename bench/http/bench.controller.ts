@@ -80,6 +80,15 @@ export class BenchController implements OnModuleInit {
     return this.videos.findById(id);
   }
 
+  /**
+   * PROTOTYPE: the same L1 hit and the same `Cache-Status` header, set by Fastify route hooks
+   * instead of a Nest interceptor (see `cache-status-hooks.ts`).
+   */
+  @Get('vidcache-hook-header/:id')
+  vidcacheHookHeader(@Param('id') id: string): Promise<Video | null> {
+    return this.videos.findById(id);
+  }
+
   /** vidcache on a namespace without L1: every request is an L2 (Redis) hit. */
   @Get('vidcache-l2/:id')
   @UseInterceptors(CacheStatusInterceptor)

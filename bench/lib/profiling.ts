@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { BreakdownRow } from '../profile/breakdown.js';
 import type { ProfileScenario } from '../profile/hit-path.js';
 import { loadRoute, primeRoutes, startBenchServer, type HttpRoutePath } from '../sections/http.js';
 import { profileClockUs, summarizeCpuProfile, type ProfileSummary } from './cpu-profile.js';
@@ -73,4 +74,18 @@ export function profileHttpRoute(
       await server.stop();
     }
   });
+}
+
+/** The hit-path breakdown (bench/profile/breakdown.ts), in a fresh process: see why there. */
+export async function breakdownInChild(rounds: number, batchMs: number): Promise<BreakdownRow[]> {
+  const child = spawn(
+    process.execPath,
+    [join(BUILD_ROOT, 'bench', 'profile', 'breakdown-run.js'), String(rounds), String(batchMs)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`breakdown: exited with code ${code}`);
+  return JSON.parse(output) as BreakdownRow[];
 }

@@ -21,6 +21,7 @@ export const HTTP_ROUTES = [
   // Cache-Status header.
   { name: 'diagnostic: constant through a promise', path: 'constant-async' },
   { name: 'diagnostic: vidcache L1 hit, no Cache-Status header', path: 'vidcache-no-header' },
+  { name: 'PROTOTYPE: vidcache L1 hit, Cache-Status by Fastify hooks', path: 'vidcache-hook-header' },
 ] as const;
 export type HttpRoutePath = (typeof HTTP_ROUTES)[number]['path'];
 
@@ -29,6 +30,7 @@ const EXPECTED_HEADERS: Partial<Record<HttpRoutePath, [header: string, value: st
   'nest-cache': ['x-cache', 'HIT'],
   vidcache: ['cache-status', 'vidcache; hit; detail=l1'],
   'vidcache-l2': ['cache-status', 'vidcache; hit; detail=l2'],
+  'vidcache-hook-header': ['cache-status', 'vidcache; hit; detail=l1'],
 };
 
 export interface BenchServer {
