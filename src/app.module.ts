@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AdminModule } from './admin/admin.module.js';
 import { AnalyticsModule } from './analytics/analytics.module.js';
 import { CacheModule, CacheStatusInterceptor } from './cache/index.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { JsonBodyGuard } from './common/validation/json-value.js';
 import { LoggingModule } from './common/logging/logging.module.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { appConfig } from './config/app.config.js';
@@ -39,6 +40,8 @@ import { WarmupModule } from './warmup/warmup.module.js';
   ],
   providers: [
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
+    // Before any pipe: class-transformer would overflow its stack on deeply nested bodies (a 500).
+    { provide: APP_GUARD, useClass: JsonBodyGuard },
     { provide: APP_INTERCEPTOR, useClass: CacheStatusInterceptor },
   ],
 })

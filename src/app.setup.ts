@@ -5,11 +5,13 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { createAppLogger } from './common/logging/app-logger.js';
-import type { AppConfig } from './config/app.config.js';
+import { appConfig, type AppConfig } from './config/app.config.js';
+import { useJsonBodyParser } from './common/json-body-parser.js';
 import { loadOpsConfig } from './config/ops.config.js';
 
 /** Applies what every instance of the app needs, in `main.ts` and in end-to-end tests alike. */
-export function configureApp(app: INestApplication): void {
+export function configureApp(app: NestFastifyApplication): void {
+  useJsonBodyParser(app);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -34,14 +36,18 @@ export function configureApp(app: INestApplication): void {
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
 }
 
+/** The Fastify adapter, with the body limit (413 past it) and proxy trust from configuration. */
+export function createFastifyAdapter(): FastifyAdapter {
+  const { bodyLimit, trustProxy } = appConfig();
+  return new FastifyAdapter({ bodyLimit, trustProxy });
+}
+
 /** Creates the Fastify application, configured, not yet listening. */
 export async function createApp(): Promise<NestFastifyApplication> {
-  const bodyLimit = Number(process.env.BODY_LIMIT ?? 1024 * 1024);
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule,
-    new FastifyAdapter({ bodyLimit: Number.isFinite(bodyLimit) ? bodyLimit : undefined }),
-    { bufferLogs: false, logger: createAppLogger(loadOpsConfig().logFormat) },
-  );
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(), {
+    bufferLogs: false,
+    logger: createAppLogger(loadOpsConfig().logFormat),
+  });
   configureApp(app);
   return app;
 }

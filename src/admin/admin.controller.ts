@@ -1,13 +1,17 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { HybridCacheService, type CacheStatsSnapshot } from '../cache/index.js';
+import { PredictiveWarmer, type PredictiveWarmingStats } from '../warmup/predictive-warmer.js';
 import { WarmupService } from '../warmup/warmup.service.js';
 import type { WarmupReport, WarmupStatus } from '../warmup/warmup.types.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { CacheInvalidationService, type InvalidationSummary } from './cache-invalidation.service.js';
 import { InvalidateCacheDto } from './dto/invalidate-cache.dto.js';
 
-export type AdminCacheStats = CacheStatsSnapshot & { warmup: WarmupStatus };
+export type AdminCacheStats = CacheStatsSnapshot & {
+  warmup: WarmupStatus;
+  predictive: PredictiveWarmingStats;
+};
 
 /** Operator endpoints, behind `Authorization: Bearer <ADMIN_TOKEN>`. */
 @ApiTags('admin')
@@ -20,12 +24,13 @@ export class AdminController {
     private readonly cache: HybridCacheService,
     private readonly invalidation: CacheInvalidationService,
     private readonly warmup: WarmupService,
+    private readonly predictive: PredictiveWarmer,
   ) {}
 
-  /** The cache's statistics (overall and per namespace, L1, L2, alerts) and the warm-up's reports. */
+  /** The cache's statistics (overall and per namespace, L1, L2, alerts), the warm-up's reports, predictive warming. */
   @Get('stats')
   stats(): AdminCacheStats {
-    return { ...this.cache.stats(), warmup: this.warmup.status() };
+    return { ...this.cache.stats(), warmup: this.warmup.status(), predictive: this.predictive.stats() };
   }
 
   /** Removes keys, patterns, tags and/or a namespace from Redis and from every replica's L1. */

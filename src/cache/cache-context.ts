@@ -24,13 +24,35 @@ export class CacheContext {
     return this.storage.run([], fn);
   }
 
+  /**
+   * Runs work that no request asked for (a predictive pre-load): its outcomes are recorded nowhere,
+   * and its misses are counted as prefetches, not as requests that missed.
+   */
+  runInBackground<T>(fn: () => T): T {
+    const outcomes: CacheOutcome[] & { background?: true } = [];
+    outcomes.background = true;
+    return this.storage.run(outcomes, fn);
+  }
+
+  /** Whether the current work runs in the background (see {@link runInBackground}). */
+  inBackground(): boolean {
+    return (this.storage.getStore() as { background?: true } | undefined)?.background === true;
+  }
+
   /** Runs `fn` recording outcomes into `outcomes`, which the caller keeps to read afterwards. */
   runWith<T>(outcomes: CacheOutcome[], fn: () => T): T {
     return this.storage.run(outcomes, fn);
   }
 
-  record(outcome: CacheOutcome): void {
-    this.storage.getStore()?.push(outcome);
+  /**
+   * Records an outcome in the current request's record. Returns false (recording nothing) for
+   * background work, which callers then leave out of their request counters too.
+   */
+  record(outcome: CacheOutcome): boolean {
+    const outcomes = this.storage.getStore() as (CacheOutcome[] & { background?: true }) | undefined;
+    if (outcomes?.background) return false;
+    outcomes?.push(outcome);
+    return true;
   }
 
   /** The outcomes recorded so far in the current context (empty outside one). */

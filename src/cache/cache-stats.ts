@@ -15,6 +15,8 @@ export class NamespaceCounters {
   discardedLoads = 0;
   /** Background refreshes started by hits close to expiry. */
   refreshes = 0;
+  /** Misses of background work no request asked for (predictive pre-loads). */
+  prefetches = 0;
   l1Writes = 0;
   evictions = 0;
   decodeErrors = 0;
@@ -78,6 +80,7 @@ export interface NamespaceStatsSnapshot {
   avgLoadMs: number;
   discardedLoads: number;
   refreshes: number;
+  prefetches: number;
   evictions: number;
   l1Evictions: number;
   decodeErrors: number;
@@ -94,7 +97,8 @@ export function namespaceSnapshot(
   l1: { entries: number; bytes: number; maxBytes: number; pressureEvictions: number },
 ): NamespaceStatsSnapshot {
   const hits = c.l1Hits + c.l2Hits + c.staleHits;
-  const requests = hits + c.misses;
+  // Reads that joined a load already in flight were asked for too: neither hits nor new loads.
+  const requests = hits + c.misses + c.coalesced;
   return {
     hitRate: hitRate(hits, requests),
     requests,
@@ -108,6 +112,7 @@ export function namespaceSnapshot(
     avgLoadMs: c.loads === 0 ? 0 : c.loadMsTotal / c.loads,
     discardedLoads: c.discardedLoads,
     refreshes: c.refreshes,
+    prefetches: c.prefetches,
     evictions: c.evictions,
     l1Evictions: l1.pressureEvictions,
     decodeErrors: c.decodeErrors,

@@ -259,8 +259,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     const now = this.now();
     const entry = this.l1.lookup(ns.name, key, now);
     if (entry !== undefined && entry.freshUntil > now) {
-      ns.counters.l1Hits++;
-      this.context.record(ns.outcomes.l1);
+      if (this.context.record(ns.outcomes.l1)) ns.counters.l1Hits++;
       if (now >= entry.refreshAfter) this.refresh(ns, key, loader, options, entry);
       return Promise.resolve(readValue(entry) as T);
     }
@@ -309,7 +308,8 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
   ): Promise<T> {
     const joined = this.flights.get(key);
     if (joined?.promise) {
-      ns.counters.coalesced++;
+      const counted = !this.context.inBackground();
+      if (counted) ns.counters.coalesced++;
       const result = await joined.promise;
       this.context.record({ namespace: ns.name, tier: result.tier, stored: result.stored });
       return result.value as T;
@@ -370,13 +370,15 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     refreshing: boolean,
   ): Promise<LoadResult> {
     const { policy, counters } = ns;
+    // Refreshes and background pre-loads are not requests: they count as refreshes and prefetches.
+    const request = !refreshing && !this.context.inBackground();
     let staleValue: { value: unknown } | undefined = l1Entry ? { value: readValue(l1Entry) } : undefined;
 
     // 1. L2. A refresh only takes a value newer than the one it refreshes.
     const now = this.now();
     const fromL2 = await this.readL2(ns, key, refreshing && l1Entry ? l1Entry.freshUntil : now, flight);
     if (fromL2.entry) {
-      if (!refreshing) counters.l2Hits++;
+      if (request) counters.l2Hits++;
       return { value: readValue(fromL2.entry), tier: 'l2', stored: true };
     }
     if (fromL2.stale) staleValue ??= fromL2.stale;
@@ -395,12 +397,13 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
       if (acquired && acquired.token === undefined) {
         const awaited = await this.awaitOtherReplica(ns, key, policy.lockWaitMs, flight);
         if (awaited) {
-          counters.l2Hits++;
+          if (request) counters.l2Hits++;
           return { value: readValue(awaited), tier: 'l2', stored: true };
         }
       }
     }
-    if (!refreshing) counters.misses++;
+    if (request) counters.misses++;
+    else if (!refreshing) counters.prefetches++;
     try {
       return await this.loadFromSource(
         ns,
@@ -410,7 +413,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
         flight,
         fromL2.observed,
         staleValue,
-        refreshing,
+        request,
       );
     } finally {
       if (lockToken !== undefined) {
@@ -449,7 +452,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     flight: Flight,
     observed: L2Observation | undefined,
     staleValue: { value: unknown } | undefined,
-    refreshing: boolean,
+    countedAsMiss: boolean,
   ): Promise<LoadResult> {
     const { policy, counters } = ns;
 
@@ -461,7 +464,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
       counters.loads++;
     } catch (error) {
       counters.loadErrors++;
-      if (staleValue && !refreshing) {
+      if (staleValue && countedAsMiss) {
         counters.misses--;
         counters.staleHits++;
         return { value: staleValue.value, tier: 'stale', stored: false };
@@ -805,7 +808,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
       namespaces[name] = namespaceSnapshot(ns.counters, slice);
       hits += ns.counters.l1Hits + ns.counters.l2Hits;
       stale += ns.counters.staleHits;
-      misses += ns.counters.misses;
+      misses += ns.counters.misses + ns.counters.coalesced;
       loads += ns.counters.loads;
       l1Writes += ns.counters.l1Writes;
       pressureEvictions += slice.pressureEvictions;

@@ -1,4 +1,11 @@
-import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  HttpException,
+  HttpStatus,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
 
 interface ReplyLike {
   status(code: number): ReplyLike;
@@ -45,7 +52,12 @@ export function describeError(error: unknown): ErrorBody & { log: boolean } {
   const e = error as { statusCode?: unknown; code?: unknown; message?: unknown; cause?: unknown };
   // Fastify's own errors (body too large, malformed JSON, unsupported media type) carry a 4xx status.
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return { statusCode: e.statusCode, error: reasonOf(e.statusCode), message: String(e.message), log: false };
+    return {
+      statusCode: e.statusCode,
+      error: reasonOf(e.statusCode),
+      message: String(e.message),
+      log: false,
+    };
   }
   // Drizzle wraps driver errors; the SQLSTATE may sit on the error or on its cause.
   for (const candidate of [e, e?.cause as typeof e]) {

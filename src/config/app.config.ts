@@ -41,6 +41,16 @@ class AppEnv {
   @IsBoolean({ message: 'must be true or false' })
   REDIS_REQUIRED: boolean = false;
 
+  /**
+   * Trust X-Forwarded-For from these proxies (comma-separated addresses or CIDRs, or `true` for
+   * any), so rate limits and logs see the client's address behind an ingress. Default: none.
+   */
+  @IsOptional()
+  @Matches(/^(true|false|[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*)$/, {
+    message: 'must be true, false, or comma-separated proxy addresses or CIDRs',
+  })
+  TRUST_PROXY?: string;
+
   /** Largest accepted request body, in bytes (larger: 413). */
   @IsInt()
   @Min(1_024)
@@ -56,6 +66,7 @@ export interface AppConfig {
   warmupCron: string;
   redisRequired: boolean;
   bodyLimit: number;
+  trustProxy: boolean | string;
 }
 
 export const appConfig = registerAs('app', (): AppConfig => {
@@ -68,5 +79,7 @@ export const appConfig = registerAs('app', (): AppConfig => {
     warmupCron: env.WARMUP_CRON,
     redisRequired: env.REDIS_REQUIRED,
     bodyLimit: env.BODY_LIMIT,
+    trustProxy:
+      env.TRUST_PROXY === 'true' ? true : env.TRUST_PROXY === 'false' ? false : (env.TRUST_PROXY ?? false),
   };
 });

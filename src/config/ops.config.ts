@@ -1,7 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { ConfigModule, registerAs } from '@nestjs/config';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { validateEnv } from './validate-env.js';
+import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { EnvBoolean, validateEnv } from './validate-env.js';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -63,6 +63,17 @@ class OpsEnv {
   @IsOptional()
   @IsIn(['json', 'pretty'], { message: 'must be json or pretty' })
   LOG_FORMAT?: LogFormat;
+
+  /** Learn which cached reads follow one another and pre-load cold successors. */
+  @EnvBoolean()
+  @IsBoolean({ message: 'must be true or false' })
+  PREDICTIVE_WARMING: boolean = true;
+
+  /** Budget of predictive pre-loads, per second (they also never run more than 4 at once). */
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  PREDICTIVE_MAX_PER_SECOND: number = 50;
 }
 
 /** What running the service among other replicas needs: warm-up, probes, shutdown, rate limits, logs. */
@@ -78,6 +89,8 @@ export interface OpsConfig {
   healthCheckTimeoutMs: number;
   alertCheckIntervalMs: number;
   logFormat: LogFormat;
+  predictiveWarming: boolean;
+  predictiveMaxPerSecond: number;
 }
 
 const isProduction = (env: Record<string, string | undefined>) => env.NODE_ENV === 'production';
@@ -101,6 +114,8 @@ export function loadOpsConfig(env: Record<string, string | undefined> = process.
     healthCheckTimeoutMs: valid.HEALTH_CHECK_TIMEOUT_MS,
     alertCheckIntervalMs: valid.ALERT_CHECK_INTERVAL_MS,
     logFormat: valid.LOG_FORMAT ?? (isProduction(env) ? 'json' : 'pretty'),
+    predictiveWarming: valid.PREDICTIVE_WARMING,
+    predictiveMaxPerSecond: valid.PREDICTIVE_MAX_PER_SECOND,
   };
 }
 

@@ -24,7 +24,6 @@ import {
 import { AdminTokenGuard } from '../admin/admin-token.guard.js';
 import { ErrorResponse } from '../common/error-response.dto.js';
 import { ParseIdPipe } from '../common/validation/index.js';
-import { JsonBodyGuard } from '../common/validation/json-value.js';
 import { PutConfigDto } from './dto/put-config.dto.js';
 import { ConfigEntryResponse, TemplateResponse } from './dto/static.response.js';
 import { HttpCached } from './http-cache.interceptor.js';
@@ -81,7 +80,7 @@ export class StaticController {
 
   /** Creates (201) or replaces (200) a configuration entry; admin only. */
   @Put('config/:key')
-  @UseGuards(AdminTokenGuard, JsonBodyGuard)
+  @UseGuards(AdminTokenGuard)
   @ApiBearerAuth()
   @ApiCreatedResponse({ type: ConfigEntryResponse, description: 'Created' })
   @ApiOkResponse({ type: ConfigEntryResponse, description: 'Replaced' })

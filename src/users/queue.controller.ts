@@ -10,7 +10,6 @@ import {
   Post,
   Query,
   Res,
-  UseGuards,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -22,7 +21,6 @@ import {
 } from '@nestjs/swagger';
 import { ErrorResponse } from '../common/error-response.dto.js';
 import { PaginationQuery, ParseIdPipe, type Page } from '../common/validation/index.js';
-import { JsonBodyGuard } from '../common/validation/json-value.js';
 import { EnqueueVideoDto } from './dto/enqueue-video.dto.js';
 import { QueueItemResponse, QueuePageResponse } from './dto/queue.response.js';
 import type { QueueItem } from './queue.repository.js';
@@ -41,7 +39,6 @@ export class QueueController {
 
   /** Adds a video to the end of the user's queue: 201 when added, 200 when it was already there. */
   @Post()
-  @UseGuards(JsonBodyGuard)
   @ApiCreatedResponse({ type: QueueItemResponse, description: 'Added' })
   @ApiOkResponse({ type: QueueItemResponse, description: 'Already queued: its place is kept' })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'Unknown user, or unknown video (`videoId`)' })

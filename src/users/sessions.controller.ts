@@ -1,14 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  NotFoundException,
-  Param,
-  Post,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiCreatedResponse,
@@ -20,7 +10,6 @@ import {
 } from '@nestjs/swagger';
 import { ErrorResponse } from '../common/error-response.dto.js';
 import { ParseIdPipe } from '../common/validation/index.js';
-import { JsonBodyGuard } from '../common/validation/json-value.js';
 import { CreateSessionDto } from './dto/create-session.dto.js';
 import { SessionResponse } from './dto/session.response.js';
 import type { Session } from './sessions.repository.js';
@@ -35,7 +24,6 @@ export class SessionsController {
 
   /** Opens a session for 24 hours. */
   @Post()
-  @UseGuards(JsonBodyGuard)
   @ApiCreatedResponse({ type: SessionResponse })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'The user named by `userId` does not exist' })
   @ApiPayloadTooLargeResponse({ type: ErrorResponse })

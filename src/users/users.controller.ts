@@ -1,14 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  NotFoundException,
-  Param,
-  Patch,
-  Post,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, NotFoundException, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -22,7 +12,6 @@ import {
 } from '@nestjs/swagger';
 import { ErrorResponse } from '../common/error-response.dto.js';
 import { ParseIdPipe } from '../common/validation/index.js';
-import { JsonBodyGuard } from '../common/validation/json-value.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
 import { UserQuery } from './dto/user-query.dto.js';
@@ -38,7 +27,6 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Post()
-  @UseGuards(JsonBodyGuard)
   @ApiCreatedResponse({ type: PrivateUserResponse })
   @ApiPayloadTooLargeResponse({ type: ErrorResponse })
   create(@Body() dto: CreateUserDto): Promise<PrivateUser> {
@@ -64,7 +52,6 @@ export class UsersController {
 
   /** Changes any of name, email, settings (settings are replaced); evicts the cached profile. */
   @Patch(':id')
-  @UseGuards(JsonBodyGuard)
   @ApiOkResponse({ type: PrivateUserResponse })
   @ApiNotFoundResponse({ type: ErrorResponse })
   @ApiConflictResponse({ type: ErrorResponse })

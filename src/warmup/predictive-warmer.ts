@@ -226,9 +226,9 @@ export class PredictiveWarmer implements CacheAccessObserver, OnModuleInit, OnMo
   private preload(key: string, invoke: () => Promise<unknown>): void {
     this.inFlight.add(key);
     this.counters.preloads++;
-    // A fresh outcome record: a preload must not show up in any request's Cache-Status.
+    // Outside any request: a preload shows up in no Cache-Status, and counts as a prefetch.
     this.context
-      .runWith([], () => {
+      .runInBackground(() => {
         this.preloading = true;
         try {
           return invoke();

@@ -29,4 +29,3 @@ export class ParseIdPipe implements PipeTransform<unknown, string> {
     );
   }
 }
-

@@ -1,3 +1,9 @@
 export { IsStorableText } from './storable-text.decorator.js';
 export { ParseIdPipe } from './id.pipe.js';
-export { PaginationQuery, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_PAGE, type Page } from './pagination.query.js';
+export {
+  PaginationQuery,
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  MAX_PAGE,
+  type Page,
+} from './pagination.query.js';

@@ -55,13 +55,16 @@ export function bodyProblem(body: Record<string, unknown>, maxDepth: number): Bo
  * Both are answered here with a 400 naming the field. So is a body that is not a JSON object (an
  * array, a string, `null`, nothing).
  *
- * @example
- * \@Post() \@UseGuards(JsonBodyGuard) create(\@Body() dto: CreateUserDto) { … }
+ * Registered globally (APP_GUARD in AppModule), so every route is covered; requests without a
+ * body pass (a route that needs one says so through its DTO).
  */
 @Injectable()
 export class JsonBodyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
     const { body } = context.switchToHttp().getRequest<RequestWithBody>();
+    // No body at all: the route's DTO (if it has one) reports the missing fields.
+    if (body === undefined) return true;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new BadRequestException('body must be a JSON object');
     }
