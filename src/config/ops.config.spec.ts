@@ -15,6 +15,8 @@ describe('loadOpsConfig', () => {
       healthCheckTimeoutMs: 1_000,
       alertCheckIntervalMs: 60_000,
       logFormat: 'pretty',
+      predictiveWarming: true,
+      predictiveMaxPerSecond: 50,
     });
   });
 
@@ -45,6 +47,8 @@ describe('loadOpsConfig', () => {
         HEALTH_CHECK_TIMEOUT_MS: '9',
         ALERT_CHECK_INTERVAL_MS: '1000',
         LOG_FORMAT: 'json',
+        PREDICTIVE_WARMING: 'false',
+        PREDICTIVE_MAX_PER_SECOND: '12',
       }),
     ).toEqual({
       warmupReadyTimeoutMs: 1,
@@ -58,6 +62,8 @@ describe('loadOpsConfig', () => {
       healthCheckTimeoutMs: 9,
       alertCheckIntervalMs: 1000,
       logFormat: 'json',
+      predictiveWarming: false,
+      predictiveMaxPerSecond: 12,
     });
   });
 
