@@ -17,17 +17,25 @@ export const MAX_KEY_LENGTH = 200;
 // Redis Cluster hash-tag syntax; `#` starts a hashed key. Encoding them (RFC 3986 style) makes every
 // part a literal.
 const RESERVED = /[%*?[\]\\:{}#]/g;
+const HAS_RESERVED = /[%*?[\]\\:{}#]/;
 const escapeChar = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
 
 /** Encodes one key part; distinct inputs always give distinct outputs (the encoding is injective). */
 export function encodeKeyPart(part: KeyPart): string {
-  const text = typeof part === 'string' ? part : String(part);
-  return text.replace(RESERVED, escapeChar);
+  // Numbers and booleans contain no reserved character; most strings (ids) neither, and a test is
+  // several times cheaper than a replace that finds nothing: this runs on every cache hit.
+  if (typeof part !== 'string') return String(part);
+  return HAS_RESERVED.test(part) ? part.replace(RESERVED, escapeChar) : part;
 }
 
 /** The relative key as stored, hashing keys that would be too long. */
 export function encodeKey(key: CacheKey): string {
-  const encoded = typeof key === 'object' ? key.map(encodeKeyPart).join(':') : encodeKeyPart(key);
+  let encoded: string;
+  if (typeof key !== 'object') encoded = encodeKeyPart(key);
+  else {
+    encoded = key.length > 0 ? encodeKeyPart(key[0]!) : '';
+    for (let i = 1; i < key.length; i++) encoded += `:${encodeKeyPart(key[i]!)}`;
+  }
   if (encoded.length <= MAX_KEY_LENGTH) return encoded;
   // `#` is reserved, so no key kept as is can look like a hashed one; a digest of the encoded form
   // keeps long keys distinct.

@@ -78,6 +78,9 @@ function createClient(options: ResolvedCacheOptions, topology: RedisTopology): R
     commandTimeout: options.l2.timeoutMs,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
+    // Commands issued in the same tick (concurrent requests) go out in one write: fewer syscalls
+    // under load, which is most of an L2 hit's cost.
+    enableAutoPipelining: true,
   };
   const retry = (attempt: number) => Math.min(50 * 2 ** attempt, 2_000);
   switch (topology.mode) {
@@ -108,7 +111,7 @@ function createClient(options: ResolvedCacheOptions, topology: RedisTopology): R
           lazyConnect: true,
           enableOfflineQueue: false,
           clusterRetryStrategy: retry,
-          // Commands to different nodes issued in one tick go out as one pipeline per node.
+          // Commands issued in one tick go out as one pipeline per node.
           enableAutoPipelining: true,
           redisOptions: { ...common, ...authFromUrl(topology.url), ...options.redisOptions },
         },

@@ -1,4 +1,6 @@
 import { BadRequestException, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { Transform } from 'class-transformer';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
 
@@ -42,6 +44,13 @@ export function bodyProblem(body: Record<string, unknown>, maxDepth: number): Bo
   return undefined;
 }
 
+/** Whether the route's handler declares a `@Body()` parameter. */
+function takesBody(context: ExecutionContext): boolean {
+  const args = Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), context.getHandler().name) as
+    Record<string, unknown> | undefined;
+  return Object.keys(args ?? {}).some((key) => key.startsWith(`${RouteParamtypes.BODY}:`));
+}
+
 /**
  * Lets a request through only if its body is a JSON object nested at most
  * {@link MAX_JSON_BODY_DEPTH} levels deep, without keys in {@link STRIPPED_KEYS}.
@@ -55,16 +64,16 @@ export function bodyProblem(body: Record<string, unknown>, maxDepth: number): Bo
  * Both are answered here with a 400 naming the field. So is a body that is not a JSON object (an
  * array, a string, `null`, nothing).
  *
- * Registered globally (APP_GUARD in AppModule), so every route is covered; requests without a
- * body pass (a route that needs one says so through its DTO).
+ * Registered globally (APP_GUARD in AppModule), so every route is covered; a request without a
+ * body passes only if its route takes none.
  */
 @Injectable()
 export class JsonBodyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
     const { body } = context.switchToHttp().getRequest<RequestWithBody>();
-    // No body at all: the route's DTO (if it has one) reports the missing fields.
-    if (body === undefined) return true;
+    // A route without a @Body() parameter (POST /admin/cache/warmup) may be called without one.
+    if (body === undefined && !takesBody(context)) return true;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new BadRequestException('body must be a JSON object');
     }
