@@ -1,5 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { Cluster } from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { HybridCacheService, VIDCACHE_REDIS, type RedisConnections } from '../cache/index.js';
 import { withTimeout } from '../common/with-timeout.js';
@@ -15,6 +16,8 @@ export interface CacheHealthDetails {
     required: boolean;
     pingMs?: number;
     error?: string;
+    /** On a Redis Cluster: `cluster_state` (`ok`/`fail`) and how many masters answer. */
+    cluster?: { state: string; masters: number };
   };
   /** The cache's circuit breaker in front of Redis: `closed` means L2 is in use. */
   circuit: string;
@@ -61,6 +64,16 @@ export class CacheHealthIndicator {
     try {
       await withTimeout(this.redis.client.ping(), this.ops.healthCheckTimeoutMs, 'Redis ping');
       details.redis = { state: 'up', required, pingMs: round(performance.now() - started) };
+      const client = this.redis.client;
+      if (client instanceof Cluster) {
+        const info = await withTimeout(client.cluster('INFO'), this.ops.healthCheckTimeoutMs, 'CLUSTER INFO');
+        const state = /cluster_state:(\w+)/.exec(String(info))?.[1] ?? 'unknown';
+        details.redis.cluster = { state, masters: client.nodes('master').length };
+        if (state !== 'ok') {
+          details.redis.state = 'down';
+          return required ? indicator.down(details) : indicator.degraded(details);
+        }
+      }
     } catch (error) {
       details.redis = { state: 'down', required, error: (error as Error).message };
       return required ? indicator.down(details) : indicator.degraded(details);

@@ -15,9 +15,9 @@ const RELEASE = new RedisScript(
 );
 
 /**
- * The lock that lets one replica warm L2 per cycle: `SET <prefix>:%meta:warmup:lock <token> NX PX <ttl>`.
+ * The lock that lets one replica warm L2 per cycle: `SET <prefix>:%meta:{warmup}:lock <token> NX PX <ttl>`.
  * The token is the cycle id. It expires if its owner dies; a living owner extends it. When the
- * owner finishes it writes its cycle id to `<prefix>:%meta:warmup:done`, which followers wait for.
+ * owner finishes it writes its cycle id to `<prefix>:%meta:{warmup}:done`, which followers wait for.
  */
 export class WarmupLock {
   readonly lockKey: string;

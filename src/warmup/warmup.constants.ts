@@ -5,8 +5,10 @@ export const WARMUP_TASK_METADATA = 'vidcache:warmup-task';
 export const WARMUP_CRON_JOB = 'vidcache-warmup';
 
 /** Redis keys under `<prefix>:%meta:`: the lock of the replica warming L2, and the marker of its last finished cycle. */
-export const WARMUP_LOCK_SEGMENTS = ['warmup', 'lock'] as const;
-export const WARMUP_DONE_SEGMENTS = ['warmup', 'done'] as const;
+// `{warmup}` is a hash tag: the lock and the done marker share a slot, so one MGET reads both even
+// on a Redis Cluster.
+export const WARMUP_LOCK_SEGMENTS = ['{warmup}', 'lock'] as const;
+export const WARMUP_DONE_SEGMENTS = ['{warmup}', 'done'] as const;
 
 /**
  * How long the "L2 was warmed" marker lasts. A replica starting a cycle within this time of a

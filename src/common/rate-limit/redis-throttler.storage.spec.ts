@@ -27,7 +27,7 @@ describe('RedisThrottlerStorage', () => {
     await client.quit();
   });
 
-  it('two storages (two replicas) count one window together, in Redis under <prefix>:%meta:throttle:', async () => {
+  it('two storages (two replicas) count one window together, in Redis under <prefix>:%meta:throttle:<name>:{<key>}', async () => {
     const [a, b] = [storage(), storage()];
     const results = [];
     for (let i = 0; i < 4; i++)
@@ -41,7 +41,7 @@ describe('RedisThrottlerStorage', () => {
     ]);
     expect(results[0]!.timeToExpire).toBe(60);
     expect(results[3]!.timeToBlockExpire).toBe(60);
-    expect(await client.pttl(`${prefix}:%meta:throttle:default:ip-1`)).toBeGreaterThan(59_000);
+    expect(await client.pttl(`${prefix}:%meta:throttle:default:{ip-1}`)).toBeGreaterThan(59_000);
   });
 
   it('never lets more than the limit through under concurrency', async () => {

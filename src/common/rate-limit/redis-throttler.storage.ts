@@ -67,7 +67,9 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
   ): Promise<ThrottlerStorageRecord> {
     if (this.redis && this.l2Status() !== 'down') {
       try {
-        const counter = metaKey(this.prefix, 'throttle', throttlerName, key);
+        // The braces are a hash tag: the counter and its block marker share a slot, so the one
+        // script that touches both also runs on a Redis Cluster.
+        const counter = metaKey(this.prefix, 'throttle', throttlerName, `{${key}}`);
         const reply = await withTimeout(
           INCREMENT.run(this.redis.client, [counter, `${counter}:blocked`], [ttl, limit, blockDuration]),
           THROTTLE_REDIS_TIMEOUT_MS,

@@ -1,0 +1,121 @@
+import { Controller, Get, Injectable, Param } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Cacheable } from '../src/cache/index.js';
+import { ReadinessState } from '../src/health/readiness-state.js';
+import { WarmupTask } from '../src/warmup/warmup-task.decorator.js';
+import { WarmupService } from '../src/warmup/warmup.service.js';
+import type { WarmupItem, WarmupReport } from '../src/warmup/warmup.types.js';
+import { TEST_ADMIN_TOKEN } from './fixtures/app.js';
+import { waitFor } from './fixtures/deferred.js';
+import { closeAll, createOpsApp } from './fixtures/ops-app.js';
+import { RedisClusterProcesses } from './fixtures/redis-cluster.js';
+import { uniquePrefix } from './fixtures/redis.js';
+
+const LIMIT = 6;
+
+@Injectable()
+class ItemsService {
+  loads = 0;
+  version = 1;
+
+  @Cacheable({ namespace: 'item', key: (id: string) => ['item', id] })
+  async find(id: string): Promise<{ id: string; version: number }> {
+    this.loads++;
+    return { id, version: this.version };
+  }
+}
+
+@Injectable()
+class ItemsWarmup {
+  constructor(private readonly items: ItemsService) {}
+
+  @WarmupTask({ name: 'items' })
+  list(): WarmupItem[] {
+    return ['a', 'b', 'c'].map((id) => ({ name: id, warm: () => this.items.find(id) }));
+  }
+}
+
+@Controller('items')
+class ItemsController {
+  constructor(private readonly items: ItemsService) {}
+
+  @Get(':id')
+  find(@Param('id') id: string) {
+    return this.items.find(id);
+  }
+}
+
+describe('the operations on a Redis Cluster of three masters', () => {
+  const cluster = new RedisClusterProcesses();
+  let a: NestFastifyApplication;
+  let b: NestFastifyApplication;
+  let reports: WarmupReport[];
+
+  beforeAll(async () => {
+    await cluster.start();
+    const prefix = uniquePrefix('cluster-ops');
+    const boot = () =>
+      createOpsApp({
+        cache: { prefix, redisClusterNodes: cluster.nodes, policies: { item: { jitter: 0 } } },
+        env: { ADMIN_TOKEN: TEST_ADMIN_TOKEN, RATE_LIMIT_MAX: String(LIMIT), WARMUP_ON_BOOT: 'true' },
+        providers: [ItemsService, ItemsWarmup],
+        controllers: [ItemsController],
+      });
+    [a, b] = await Promise.all([boot(), boot()]);
+    reports = await Promise.all(
+      [a, b].map(async (app) => {
+        await app.get(ReadinessState).whenWarmupSettled();
+        await waitFor(() => app.get(WarmupService).status().last !== null);
+        return app.get(WarmupService).status().last!;
+      }),
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await closeAll(a, b);
+    await cluster.stop();
+  });
+
+  it('health reports the cluster’s state', async () => {
+    const ready = await a.inject({ method: 'GET', url: '/health/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().details.cache.redis).toMatchObject({
+      state: 'up',
+      cluster: { state: 'ok', masters: 3 },
+    });
+  });
+
+  it('the warm-up lock lets one replica warm L2 and the other follow', () => {
+    expect(reports.map((r) => r.role).sort()).toEqual(['follower', 'leader']);
+    const loads = [a, b].map((app) => app.get(ItemsService).loads);
+    expect(loads.reduce((x, y) => x + y, 0)).toBe(3); // each item read from the source once
+  });
+
+  it('an admin invalidation on one replica reaches the other’s L1 and the cluster', async () => {
+    const first = await b.inject({ method: 'GET', url: '/items/a' });
+    expect(first.headers['cache-status']).toBe('vidcache; hit; detail=l1');
+    for (const app of [a, b]) app.get(ItemsService).version = 2;
+
+    const invalidated = await a.inject({
+      method: 'POST',
+      url: '/admin/cache/invalidate',
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+      payload: { keys: [{ namespace: 'item', key: ['item', 'a'] }] },
+    });
+    expect(invalidated.statusCode).toBe(200);
+    await waitFor(
+      async () => (await b.inject({ method: 'GET', url: '/items/a' })).json().version === 2,
+      2_000,
+    );
+  });
+
+  it('the rate-limit counter lives in the cluster: two replicas share one limit', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i <= LIMIT; i++) {
+      const app = i % 2 === 0 ? a : b;
+      statuses.push(
+        (await app.inject({ method: 'GET', url: `/items/r${i}`, remoteAddress: '10.9.8.7' })).statusCode,
+      );
+    }
+    expect(statuses).toEqual([...Array(LIMIT).fill(200), 429]);
+  });
+});
