@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { HybridCacheService } from '../src/cache/index.js';
-import { createTestApp, type TestApp } from './fixtures/app.js';
+import { createReplicaPair, type TestApp } from './fixtures/app.js';
 import { waitFor } from './fixtures/deferred.js';
 
 // Analytics and POST /events, end to end over the real AppModule, Redis and each database, on two
@@ -89,15 +89,12 @@ function skewedPick<T>(random: () => number, items: readonly T[]): T {
 describe.each(['pglite', 'postgres'] as const)('analytics and events on %s', (database) => {
   let a: TestApp;
   let b: TestApp;
+  let closeReplicas: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    a = await createTestApp({ database });
-    b = await createTestApp({ database, prefix: a.prefix, databaseUrl: a.databaseUrl });
+    ({ a, b, close: closeReplicas } = await createReplicaPair(database));
   });
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-  });
+  afterAll(() => closeReplicas?.());
 
   describe('every read is cached: a miss, then an L1 hit, then an L2 hit on the other replica', () => {
     it('GET /analytics/users/:id, per range', async () => {

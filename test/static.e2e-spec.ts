@@ -3,7 +3,7 @@ import type { Response as InjectResponse } from 'light-my-request';
 import { decodeEntry } from '../src/cache/cache-codec.js';
 import { HybridCacheService } from '../src/cache/index.js';
 import type { JsonValue } from '../src/database/index.js';
-import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from './fixtures/app.js';
+import { createReplicaPair, TEST_ADMIN_TOKEN, type TestApp } from './fixtures/app.js';
 import { waitFor } from './fixtures/deferred.js';
 import { rawClient } from './fixtures/redis.js';
 import { TRICKY_JSON } from './fixtures/texts.js';
@@ -46,16 +46,12 @@ afterAll(() => redis.quit());
 describe.each(['pglite', 'postgres'] as const)('static content on %s', (database) => {
   let a: TestApp;
   let b: TestApp;
+  let closeReplicas: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    a = await createTestApp({ database });
-    // A second replica on the same Redis prefix (and, on PostgreSQL, the same database).
-    b = await createTestApp({ database, prefix: a.prefix, databaseUrl: a.databaseUrl });
+    ({ a, b, close: closeReplicas } = await createReplicaPair(database));
   });
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-  });
+  afterAll(() => closeReplicas?.());
 
   const evictedFromB = (namespace: string, key: readonly string[]) => {
     const cache = b.app.get(HybridCacheService);

@@ -9,7 +9,7 @@ import {
   type VideoDeletedEvent,
 } from '../src/common/events/domain-events.js';
 import { DRIZZLE, sessions, videos, type Database, type JsonValue } from '../src/database/index.js';
-import { createTestApp, type TestApp } from './fixtures/app.js';
+import { createReplicaPair, type TestApp } from './fixtures/app.js';
 import { waitFor } from './fixtures/deferred.js';
 import { rawClient } from './fixtures/redis.js';
 import { TRICKY_JSON, TRICKY_TEXTS } from './fixtures/texts.js';
@@ -44,18 +44,12 @@ afterAll(() => redis.quit());
 describe.each(['pglite', 'postgres'] as const)('users, sessions and queues on %s', (database) => {
   let a: TestApp;
   let b: TestApp;
+  let closeReplicas: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    a = await createTestApp({ database });
-    // A second replica: same Redis prefix and, on PostgreSQL, the same database. (On PGlite each
-    // app has its own in-memory database, seeded identically: what B sees of A's writes comes from L2.)
-    b = await createTestApp({ database, prefix: a.prefix, databaseUrl: a.databaseUrl });
+    ({ a, b, close: closeReplicas } = await createReplicaPair(database));
   });
-  afterAll(async () => {
-    // B first: closing A drops the shared database and the Redis prefix.
-    await b?.close();
-    await a?.close();
-  });
+  afterAll(() => closeReplicas?.());
 
   /** The databases a direct change must reach so that both apps see it. */
   const databasesOf = () => (database === 'postgres' ? [a] : [a, b]).map((t) => t.app.get<Database>(DRIZZLE));

@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { HybridCacheService, type CacheKey } from '../src/cache/index.js';
-import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from './fixtures/app.js';
+import { createReplicaPair, TEST_ADMIN_TOKEN, type TestApp } from './fixtures/app.js';
 import { waitFor } from './fixtures/deferred.js';
 import { TRICKY_TEXTS } from './fixtures/texts.js';
 
@@ -80,15 +80,12 @@ async function missThenHits(a: TestApp, b: TestApp, url: string, status = 200) {
 describe.each(['pglite', 'postgres'] as const)('videos on %s', (database) => {
   let a: TestApp;
   let b: TestApp;
+  let closeReplicas: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    a = await createTestApp({ database });
-    b = await createTestApp({ database, prefix: a.prefix, databaseUrl: a.databaseUrl });
+    ({ a, b, close: closeReplicas } = await createReplicaPair(database));
   });
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-  });
+  afterAll(() => closeReplicas?.());
 
   describe('every read is cached: a miss, then an L1 hit, then an L2 hit on the other replica', () => {
     it('GET /videos/:id, without counters or status', async () => {

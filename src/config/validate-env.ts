@@ -1,19 +1,18 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
+import { redactUrl } from '../cache/redis-connections.js';
 
 /** Thrown at start-up when an environment variable is invalid; its message is one line naming it. */
 export class InvalidConfigError extends Error {
   override readonly name = 'InvalidConfigError';
 }
 
-/** Hides the credentials of a URL-like value (`redis://user:secret@host` → `redis://***@host`). */
-export const redactCredentials = (value: string) => value.replace(/\/\/[^@/\s]*@/, '//***@');
 
 function describe(error: ValidationError, source: Record<string, string | undefined>): string {
   const reasons = Object.values(error.constraints ?? {}).join('; ');
   // The raw text the operator wrote, not its converted value (`abc`, not `NaN`), minus any password.
   const raw = source[error.property];
-  const shown = raw === undefined ? 'unset' : JSON.stringify(redactCredentials(raw));
+  const shown = raw === undefined ? 'unset' : JSON.stringify(redactUrl(raw));
   return `Invalid configuration: ${error.property}=${shown} (${reasons})`;
 }
 

@@ -30,18 +30,22 @@ export interface L2Observation {
 export type L2Read =
   { readonly kind: 'value'; readonly bytes: Buffer } | { readonly kind: 'absent'; readonly state: string };
 
-// Stores only if nothing was evicted since the reader looked: the key still holds what the reader
-// saw (no tombstone appeared or changed) and neither the namespace's nor the tags' epoch moved.
-// This closes the cache-aside race across replicas: a load that began before a write cannot
-// store its older value after that write's eviction.
-const STORE_IF_UNCHANGED = `
+// What KEYS[1] holds, as L2Observation.state: '' absent, 'V' a value, or the tombstone itself; the
+// script stops (returns 0) unless that is still ARGV[1], what the reader saw.
+const UNLESS_STATE_CHANGED = `
 local current = redis.call('GET', KEYS[1])
 local state = ''
 if current then
   if string.sub(current, 1, 1) == '${TOMBSTONE_MARK}' then state = current else state = 'V' end
 end
 if state ~= ARGV[1] then return 0 end
-if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[2] then return 0 end
+`;
+
+// Stores only if nothing was evicted since the reader looked: the key still holds what the reader
+// saw (no tombstone appeared or changed) and neither the namespace's nor the tags' epoch moved.
+// This closes the cache-aside race across replicas: a load that began before a write cannot
+// store its older value after that write's eviction.
+const STORE_IF_UNCHANGED = `${UNLESS_STATE_CHANGED}if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[2] then return 0 end
 if (redis.call('GET', KEYS[3]) or '0') ~= ARGV[3] then return 0 end
 redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
 for i = 4, #KEYS do
@@ -53,14 +57,7 @@ return 1
 
 // The same check for one key only, for Redis Cluster, where the epochs live in another slot and
 // cannot be read by the same script; see storeAcrossSlots.
-const STORE_IF_STATE = `
-local current = redis.call('GET', KEYS[1])
-local state = ''
-if current then
-  if string.sub(current, 1, 1) == '${TOMBSTONE_MARK}' then state = current else state = 'V' end
-end
-if state ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+const STORE_IF_STATE = `${UNLESS_STATE_CHANGED}redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 `;
 
