@@ -7,7 +7,6 @@ export class InvalidConfigError extends Error {
   override readonly name = 'InvalidConfigError';
 }
 
-
 function describe(error: ValidationError, source: Record<string, string | undefined>): string {
   const reasons = Object.values(error.constraints ?? {}).join('; ');
   // The raw text the operator wrote, not its converted value (`abc`, not `NaN`), minus any password.
