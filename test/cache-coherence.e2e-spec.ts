@@ -1,8 +1,15 @@
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { performance } from 'node:perf_hooks';
-import { Cacheable, CacheEvict, CacheModule, HybridCacheService } from '../src/cache/index.js';
+import {
+  Cacheable,
+  CacheEvict,
+  CacheModule,
+  HybridCacheService,
+  type CacheModuleOptions,
+} from '../src/cache/index.js';
 import { waitFor } from './fixtures/deferred.js';
+import { RedisClusterProcesses } from './fixtures/redis-cluster.js';
 import { deletePrefix, rawClient, TEST_REDIS_URL, uniquePrefix } from './fixtures/redis.js';
 
 /** Stands in for the database that both replicas share. */
@@ -24,29 +31,43 @@ class CounterService {
   }
 }
 
-async function replica(prefix: string): Promise<INestApplicationContext> {
+async function replica(prefix: string, redis: RedisTarget): Promise<INestApplicationContext> {
   const moduleRef = await Test.createTestingModule({
-    imports: [
-      CacheModule.forRoot({ prefix, redisUrl: TEST_REDIS_URL, policies: { counter: { jitter: 0 } } }),
-    ],
+    imports: [CacheModule.forRoot({ prefix, ...redis(), policies: { counter: { jitter: 0 } } })],
     providers: [CounterService],
   }).compile();
   return moduleRef.init();
 }
 
-describe('two replicas on one Redis', () => {
+/** Where L2 lives for a run of the suite: the test Redis, or a Redis Cluster the suite starts. */
+type RedisTarget = () => Pick<CacheModuleOptions, 'redisUrl' | 'redisClusterNodes'>;
+
+const cluster = new RedisClusterProcesses();
+const targets: [string, RedisTarget, () => Promise<void>, () => Promise<void>][] = [
+  ['one Redis', () => ({ redisUrl: TEST_REDIS_URL }), async () => undefined, async () => undefined],
+  [
+    'a Redis Cluster of three masters',
+    () => ({ redisClusterNodes: cluster.nodes }),
+    () => cluster.start(),
+    () => cluster.stop(),
+  ],
+];
+
+describe.each(targets)('two replicas on %s', (where, target, start, stop) => {
   const redis = rawClient();
   const prefix = uniquePrefix('coherence');
   let a: INestApplicationContext;
   let b: INestApplicationContext;
 
   beforeAll(async () => {
-    [a, b] = await Promise.all([replica(prefix), replica(prefix)]);
-  });
+    await start();
+    [a, b] = await Promise.all([replica(prefix, target), replica(prefix, target)]);
+  }, 60_000);
   afterAll(async () => {
     await Promise.all([a.close(), b.close()]);
     await deletePrefix(redis, prefix);
     await redis.quit();
+    await stop();
   });
 
   it('an eviction on one stops the other serving the key from its L1, within a measured delay', async () => {
@@ -73,7 +94,7 @@ describe('two replicas on one Redis', () => {
     const p50 = delays[Math.floor(delays.length / 2)]!;
     const max = delays[delays.length - 1]!;
     console.log(
-      `bus propagation A -> B L1: p50 ${p50.toFixed(2)} ms, max ${max.toFixed(2)} ms over ${delays.length} evictions`,
+      `bus propagation A -> B L1 on ${where}: p50 ${p50.toFixed(2)} ms, max ${max.toFixed(2)} ms over ${delays.length} evictions`,
     );
     expect(max).toBeLessThan(1_000);
   });
