@@ -24,6 +24,14 @@ export class UsersService {
     private readonly events: EventEmitter2,
   ) {}
 
+  /**
+   * The ids of the users with the most events in the last week, most active first (warm-up picks
+   * what to warm from it; not cached: each warm-up wants today's answer).
+   */
+  async mostActive(limit: number): Promise<string[]> {
+    return (await this.users.listMostActive(limit)).map(({ id }) => id);
+  }
+
   /** Nothing to evict: the id is new, so no reader can have cached it. */
   create(input: CreateUserInput): Promise<PrivateUser> {
     return this.users.create(input);

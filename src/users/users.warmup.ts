@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { WarmupTask } from '../warmup/warmup-task.decorator.js';
 import type { WarmupItem } from '../warmup/warmup.types.js';
-import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 /** How many of the most active users' profiles each warm-up loads. */
@@ -10,14 +9,11 @@ export const WARM_PROFILES = 100;
 /** Warm-up: the most active users' public profiles (the users read most are the ones who act most). */
 @Injectable()
 export class UsersWarmup {
-  constructor(
-    private readonly repository: UsersRepository,
-    private readonly users: UsersService,
-  ) {}
+  constructor(private readonly users: UsersService) {}
 
   @WarmupTask({ name: 'user-profiles' })
   async profiles(): Promise<WarmupItem[]> {
-    const active = await this.repository.listMostActive(WARM_PROFILES);
-    return active.map(({ id }) => ({ name: `profile:${id}`, warm: () => this.users.find(id) }));
+    const active = await this.users.mostActive(WARM_PROFILES);
+    return active.map((id) => ({ name: `profile:${id}`, warm: () => this.users.find(id) }));
   }
 }

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { UsersRepository } from '../users/users.repository.js';
+import { UsersModule } from '../users/users.module.js';
 import { UserVideosController } from './user-videos.controller.js';
 import { VideosController } from './videos.controller.js';
 import { VideosRepository } from './videos.repository.js';
@@ -12,9 +12,10 @@ import { VideosWarmup } from './videos.warmup.js';
  * after each commit, so the modules caching data derived from videos evict their own entries.
  */
 @Module({
+  // UsersService tells the warm-up which users are most active.
+  imports: [UsersModule],
   controllers: [VideosController, UserVideosController],
-  // UsersRepository (stateless) only serves the warm-up's choice of active users.
-  providers: [VideosRepository, VideosService, VideosWarmup, UsersRepository],
+  providers: [VideosRepository, VideosService, VideosWarmup],
   exports: [VideosService],
 })
 export class VideosModule {}

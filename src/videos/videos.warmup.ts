@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_PAGE_SIZE } from '../common/validation/index.js';
-import { UsersRepository } from '../users/users.repository.js';
+import { UsersService } from '../users/users.service.js';
 import { WarmupTask } from '../warmup/warmup-task.decorator.js';
 import type { WarmupItem } from '../warmup/warmup.types.js';
 import { VideosService } from './videos.service.js';
@@ -17,7 +17,7 @@ export const WARMED_ACTIVE_USERS = 50;
 export class VideosWarmup {
   constructor(
     private readonly videos: VideosService,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
   ) {}
 
   @WarmupTask({ name: 'popular-videos' })
@@ -34,8 +34,8 @@ export class VideosWarmup {
 
   @WarmupTask({ name: 'active-users-videos' })
   async activeUsers(): Promise<WarmupItem[]> {
-    const users = await this.users.listMostActive(WARMED_ACTIVE_USERS);
-    return users.map(({ id }) => ({
+    const users = await this.users.mostActive(WARMED_ACTIVE_USERS);
+    return users.map((id) => ({
       name: `user-videos:${id}`,
       warm: () => this.videos.listByUser(id, 1, DEFAULT_PAGE_SIZE),
     }));
