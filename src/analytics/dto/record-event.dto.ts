@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
 import { EVENT_TYPES, type EventType } from '../../database/index.js';
-import { IsEntityId } from '../../videos/dto/entity-id.decorator.js';
+import { IsEntityId } from '../../common/validation/index.js';
 import type { RecordEventInput } from '../events.service.js';
 
 /** `POST /events`. */

@@ -1,14 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { CATEGORY_MAX_LENGTH } from '../../database/index.js';
-import { IsStorableText } from '../../common/validation/index.js';
+import { IsEntityId, IsStorableText } from '../../common/validation/index.js';
 import {
   DESCRIPTION_MAX_LENGTH,
   DURATION_MAX_SEC,
   FORMAT_MAX_LENGTH,
   TITLE_MAX_LENGTH,
 } from '../videos.constants.js';
-import { IsEntityId } from './entity-id.decorator.js';
 import { IfPresent } from './if-present.decorator.js';
 import { TextLength } from './text-length.decorator.js';
 
