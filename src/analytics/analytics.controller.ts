@@ -1,7 +1,7 @@
 import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ParseIdPipe, type Page } from '../common/validation/index.js';
-import { ApiErrors } from '../videos/dto/api-errors.decorator.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { userNotFound, videoNotFound } from './analytics.messages.js';
 import type {
   AnalyticsSummary,

@@ -1,6 +1,6 @@
 import { Body, Controller, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../videos/dto/api-errors.decorator.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { RecordedEventResponse } from './dto/analytics.response.js';
 import { RecordEventDto } from './dto/record-event.dto.js';
 import type { RecordedEvent } from './events.repository.js';

@@ -1,7 +1,7 @@
 import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { PaginationQuery, ParseIdPipe } from '../common/validation/index.js';
-import { ApiErrors } from './dto/api-errors.decorator.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { VideoPageResponse } from './dto/video.response.js';
 import type { VideoPage } from './video.view.js';
 import { userNotFound } from './videos.messages.js';

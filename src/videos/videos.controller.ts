@@ -22,7 +22,7 @@ import {
 } from '@nestjs/swagger';
 import { ParseIdPipe, type Page } from '../common/validation/index.js';
 import { CreateVideoDto } from './dto/create-video.dto.js';
-import { ApiErrors } from './dto/api-errors.decorator.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { SetStatusDto } from './dto/set-status.dto.js';
 import { UpdateVideoDto } from './dto/update-video.dto.js';
 import { PopularQuery, SearchQuery } from './dto/video-queries.dto.js';

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
-import { ErrorResponse } from '../../common/error-response.dto.js';
+import { ErrorResponse } from './error-response.dto.js';
 
 const DESCRIPTIONS = {
   400: 'Invalid input: the message names the field',
