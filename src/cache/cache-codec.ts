@@ -101,6 +101,51 @@ export function readFreshUntil(bytes: Buffer): number {
 }
 
 export async function decodeEntry<T = unknown>(bytes: Buffer): Promise<DecodedEntry<T>> {
+  return decodeEntryNow<T>(bytes) ?? decodeCompressed<T>(bytes);
+}
+
+/**
+ * Decodes without waiting when the payload is not compressed (the common case, and an L2 hit's
+ * path); `undefined` when it is, for {@link decodeEntry} to inflate off the event loop. Throws
+ * {@link CacheDecodeError} for anything that is not a valid entry.
+ */
+export function decodeEntryNow<T = unknown>(bytes: Buffer): DecodedEntry<T> | undefined {
+  const { flags, offset, tags, ttlMs } = readFrame(bytes);
+  if (flags & FLAG_DEFLATE) return undefined;
+  return {
+    value: deserializePayload<T>(bytes.subarray(offset)),
+    freshUntil: bytes.readDoubleLE(4),
+    tags,
+    ttlMs,
+  };
+}
+
+async function decodeCompressed<T>(bytes: Buffer): Promise<DecodedEntry<T>> {
+  const { offset, tags, ttlMs } = readFrame(bytes);
+  let payload: Buffer;
+  try {
+    payload = await inflate(bytes.subarray(offset));
+  } catch (error) {
+    throw new CacheDecodeError(`corrupt payload: ${(error as Error).message}`);
+  }
+  return { value: deserializePayload<T>(payload), freshUntil: bytes.readDoubleLE(4), tags, ttlMs };
+}
+
+function deserializePayload<T>(payload: Buffer): T {
+  try {
+    return deserialize(payload) as T;
+  } catch (error) {
+    throw new CacheDecodeError(`corrupt payload: ${(error as Error).message}`);
+  }
+}
+
+/** Header, optional TTL and tags: everything before the payload. */
+function readFrame(bytes: Buffer): {
+  flags: number;
+  offset: number;
+  tags: string[] | undefined;
+  ttlMs: number | undefined;
+} {
   assertHeader(bytes);
   const flags = bytes[2]!;
   if ((flags & ~KNOWN_FLAGS) !== 0) throw new CacheDecodeError(`unknown flags ${flags}`);
@@ -120,13 +165,7 @@ export async function decodeEntry<T = unknown>(bytes: Buffer): Promise<DecodedEn
     tags = parseTags(bytes.toString('utf8', offset, offset + length));
     offset += length;
   }
-  const body = bytes.subarray(offset);
-  try {
-    const payload = flags & FLAG_DEFLATE ? await inflate(body) : body;
-    return { value: deserialize(payload) as T, freshUntil: bytes.readDoubleLE(4), tags, ttlMs };
-  } catch (error) {
-    throw new CacheDecodeError(`corrupt payload: ${(error as Error).message}`);
-  }
+  return { flags, offset, tags, ttlMs };
 }
 
 function parseTags(text: string): string[] {

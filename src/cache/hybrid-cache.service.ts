@@ -16,7 +16,13 @@ import {
   type CacheKey,
   type KeyPattern,
 } from './cache-keys.js';
-import { CacheDecodeError, decodeEntry, encodeEntry, type EncodedEntry } from './cache-codec.js';
+import {
+  CacheDecodeError,
+  decodeEntry,
+  decodeEntryNow,
+  encodeEntry,
+  type EncodedEntry,
+} from './cache-codec.js';
 import { CacheContext, type CacheOutcome, type CacheTier } from './cache-context.js';
 import type { ResolvedCacheOptions } from './cache-options.js';
 import type { ResolvedPolicy } from './cache-policy.js';
@@ -532,7 +538,8 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
       let state = read.kind === 'absent' ? read.state : 'V';
       if (read.kind === 'value') {
         try {
-          const decoded = await decodeEntry(read.bytes);
+          // Uncompressed entries (most) decode in this tick; only compressed ones wait for inflate.
+          const decoded = decodeEntryNow(read.bytes) ?? (await decodeEntry(read.bytes));
           const now = this.now();
           if (decoded.freshUntil > freshAfter && decoded.freshUntil > now) {
             if (flight?.invalidated) return { stale: { value: makeImmutable(decoded.value).value } };
