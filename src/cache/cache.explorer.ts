@@ -144,7 +144,6 @@ export class CacheExplorer {
     return function cached(this: unknown, ...args: unknown[]) {
       if (condition && !condition(...args)) return cache.bypass(ns, () => original.apply(this, args));
       const key = ns.keyPrefix + encodeKey(keyOf(...args));
-      registry.observer?.observe({ label, args, namespace: ns, key });
       const wrapOptions: WrapOptions<unknown> | undefined =
         ttlMs === undefined && !unless && !tags
           ? undefined
@@ -153,7 +152,9 @@ export class CacheExplorer {
               unless: unless && ((result) => unless(result, ...args)),
               tags: tags && ((result) => tags(result, ...args)),
             };
-      return cache.wrapKey(ns, key, () => original.apply(this, args), wrapOptions);
+      const read = cache.wrapKey(ns, key, () => original.apply(this, args), wrapOptions);
+      registry.observer?.observe({ label, args, namespace: ns, key, l1Hit: cache.lastReadHitL1 });
+      return read;
     };
   }
 

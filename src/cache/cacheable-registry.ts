@@ -9,11 +9,13 @@ export interface CacheableCall {
   readonly namespace: CacheNamespace;
   /** The full key the call reads. */
   readonly key: string;
+  /** Whether L1 answered it (known at once; a miss goes on to L2 and the source). */
+  readonly l1Hit: boolean;
 }
 
 /**
  * Something that watches reads through `@Cacheable` methods, such as predictive warming. It is
- * called on the hot path, before the read: it must be cheap and must not throw.
+ * called on the hot path, right after the read started: it must be cheap and must not throw.
  */
 export interface CacheAccessObserver {
   observe(call: CacheableCall): void;

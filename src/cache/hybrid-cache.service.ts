@@ -151,6 +151,11 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
   private recovering: Promise<void> | undefined;
   private recoveryTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
+  /**
+   * Whether the latest `wrapKey` was answered by L1, set before it returns: an access observer
+   * called right after learns it without a second lookup.
+   */
+  lastReadHitL1 = false;
 
   constructor(
     @Inject(VIDCACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
@@ -265,10 +270,12 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     const now = this.now();
     const entry = this.l1.lookup(ns.name, key, now);
     if (entry !== undefined && entry.freshUntil > now) {
+      this.lastReadHitL1 = true;
       if (this.context.record(ns.outcomes.l1)) ns.counters.l1Hits++;
       if (now >= entry.refreshAfter) this.refresh(ns, key, loader, options, entry);
       return Promise.resolve(readValue(entry) as T);
     }
+    this.lastReadHitL1 = false;
     return this.miss(ns, key, loader, options, entry);
   }
 

@@ -154,7 +154,7 @@ export class PredictiveWarmer implements CacheAccessObserver, OnModuleInit, OnMo
       this.pending.delete(call.key);
       const transition = this.transitions.get(confirmed);
       if (transition) transition.count++;
-    } else if (!this.cache.isFresh(call.namespace, call.key)) this.learn(call, now);
+    } else if (!call.l1Hit) this.learn(call, now);
     if (this.successors.has(call.label) && this.queue.length < this.options.historySize) {
       this.queue.push(call);
       if (!this.scheduled) {
