@@ -5,14 +5,7 @@ import type { WarmupItem } from '../src/warmup/warmup.types.js';
 import { ReadinessState } from '../src/health/readiness-state.js';
 import { Deferred, waitFor } from './fixtures/deferred.js';
 import { closeAll, createOpsApp, FakeDatabaseProbe, redisReconnected } from './fixtures/ops-app.js';
-import {
-  deletePrefix,
-  freePort,
-  rawClient,
-  RedisServerProcess,
-  TEST_REDIS_URL,
-  uniquePrefix,
-} from './fixtures/redis.js';
+import { freePort, RedisServerProcess, TEST_REDIS_URL, testPrefixes } from './fixtures/redis.js';
 
 /** A warm-up task that finishes when the test says so. */
 const gate = { release: new Deferred() };
@@ -50,18 +43,7 @@ const get = async (app: NestFastifyApplication, url: string) => {
 };
 
 describe('health probes', () => {
-  const redis = rawClient();
-  const prefixes: string[] = [];
-  const prefix = () => {
-    const p = uniquePrefix('health');
-    prefixes.push(p);
-    return p;
-  };
-
-  afterAll(async () => {
-    for (const p of prefixes) await deletePrefix(redis, p);
-    await redis.quit();
-  });
+  const { redis, next: prefix } = testPrefixes('health');
 
   describe('with a Redis the test kills', () => {
     let server: RedisServerProcess;

@@ -2,14 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { performance } from 'node:perf_hooks';
 import { closeAll, createOpsApp, redisReconnected } from './fixtures/ops-app.js';
-import {
-  deletePrefix,
-  freePort,
-  rawClient,
-  RedisServerProcess,
-  TEST_REDIS_URL,
-  uniquePrefix,
-} from './fixtures/redis.js';
+import { freePort, RedisServerProcess, TEST_REDIS_URL, testPrefixes } from './fixtures/redis.js';
 
 @Controller('hello')
 class HelloController {
@@ -31,18 +24,7 @@ const hit = (app: NestFastifyApplication, url = '/hello', ip = '10.1.2.3') =>
   app.inject({ method: 'GET', url, remoteAddress: ip });
 
 describe('rate limiting', () => {
-  const redis = rawClient();
-  const prefixes: string[] = [];
-  const prefix = () => {
-    const p = uniquePrefix('ratelimit');
-    prefixes.push(p);
-    return p;
-  };
-
-  afterAll(async () => {
-    for (const p of prefixes) await deletePrefix(redis, p);
-    await redis.quit();
-  });
+  const { redis, next: prefix } = testPrefixes('ratelimit');
 
   describe('two replicas on one Redis', () => {
     let a: NestFastifyApplication;

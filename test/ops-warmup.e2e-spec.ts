@@ -8,7 +8,7 @@ import { WarmupService } from '../src/warmup/warmup.service.js';
 import type { WarmupItem, WarmupReport } from '../src/warmup/warmup.types.js';
 import { waitFor } from './fixtures/deferred.js';
 import { closeAll, createOpsApp } from './fixtures/ops-app.js';
-import { deletePrefix, rawClient, TEST_REDIS_URL, uniquePrefix } from './fixtures/redis.js';
+import { TEST_REDIS_URL, testPrefixes } from './fixtures/redis.js';
 
 const WARMED = ['a', 'b', 'c', 'd', 'e', 'f'];
 
@@ -78,18 +78,7 @@ const bootReport = async (app: NestFastifyApplication): Promise<WarmupReport> =>
 };
 
 describe('warm-up', () => {
-  const redis = rawClient();
-  const prefixes: string[] = [];
-  const prefix = () => {
-    const p = uniquePrefix('warmup');
-    prefixes.push(p);
-    return p;
-  };
-
-  afterAll(async () => {
-    for (const p of prefixes) await deletePrefix(redis, p);
-    await redis.quit();
-  });
+  const { redis, next: prefix, used: prefixes } = testPrefixes('warmup');
 
   describe('two replicas booting together on one Redis', () => {
     let a: NestFastifyApplication;
