@@ -43,7 +43,7 @@ const get = async (app: NestFastifyApplication, url: string) => {
 };
 
 describe('health probes', () => {
-  const { redis, next: prefix } = testPrefixes('health');
+  const { next: prefix } = testPrefixes('health');
 
   describe('with a Redis the test kills', () => {
     let server: RedisServerProcess;
