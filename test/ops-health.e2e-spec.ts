@@ -5,7 +5,8 @@ import type { WarmupItem } from '../src/warmup/warmup.types.js';
 import { ReadinessState } from '../src/health/readiness-state.js';
 import { Deferred, waitFor } from './fixtures/deferred.js';
 import { closeAll, createOpsApp, FakeDatabaseProbe, redisReconnected } from './fixtures/ops-app.js';
-import { freePort, RedisServerProcess, TEST_REDIS_URL, testPrefixes } from './fixtures/redis.js';
+import { freePort, RedisServerProcess, TEST_REDIS_URL } from './fixtures/redis.js';
+import { testPrefixes } from './fixtures/redis-prefixes.js';
 
 /** A warm-up task that finishes when the test says so. */
 const gate = { release: new Deferred() };

@@ -2,7 +2,8 @@ import { Controller, Get } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { performance } from 'node:perf_hooks';
 import { closeAll, createOpsApp, redisReconnected } from './fixtures/ops-app.js';
-import { freePort, RedisServerProcess, TEST_REDIS_URL, testPrefixes } from './fixtures/redis.js';
+import { freePort, RedisServerProcess, TEST_REDIS_URL } from './fixtures/redis.js';
+import { testPrefixes } from './fixtures/redis-prefixes.js';
 
 @Controller('hello')
 class HelloController {

@@ -8,7 +8,8 @@ import { WarmupService } from '../src/warmup/warmup.service.js';
 import type { WarmupItem, WarmupReport } from '../src/warmup/warmup.types.js';
 import { waitFor } from './fixtures/deferred.js';
 import { closeAll, createOpsApp } from './fixtures/ops-app.js';
-import { TEST_REDIS_URL, testPrefixes } from './fixtures/redis.js';
+import { TEST_REDIS_URL } from './fixtures/redis.js';
+import { testPrefixes } from './fixtures/redis-prefixes.js';
 
 const WARMED = ['a', 'b', 'c', 'd', 'e', 'f'];
 
