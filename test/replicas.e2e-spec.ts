@@ -101,8 +101,9 @@ describe('three replicas (separate processes) on one Redis', () => {
 
   it.each([
     ['on', { CACHE_POLICIES: JSON.stringify({ video: { lockWaitMs: 2_000 } }) }, 1, 1],
-    // Each replica loads once (single-flight within it), unless another's value reached L2 first.
-    ['off', {}, 2, 3],
+    // Each replica loads at most once (single-flight within it); fewer when another's value reached
+    // L2 first, which a fast database makes a matter of timing, so only the bound is asserted.
+    ['off', {}, 1, 3],
   ] as const)(
     'single-flight across replicas %s: a burst of misses for one key on the three loads the source %i to %i time(s)',
     async (mode, extra, min, max) => {
@@ -111,9 +112,10 @@ describe('three replicas (separate processes) on one Redis', () => {
       const replicas = await startReplicas(prefix, database, extra);
       try {
         const before = await loadsOf(replicas, 'video');
+        // Round-robin, so every replica gets its first request before any answers.
         const responses = await Promise.all(
-          replicas.flatMap((replica) =>
-            Array.from({ length: 10 }, () => replica.fetch('/videos/vid_000042')),
+          Array.from({ length: 10 }).flatMap(() =>
+            replicas.map((replica) => replica.fetch('/videos/vid_000042')),
           ),
         );
         const loads = (await loadsOf(replicas, 'video')) - before;

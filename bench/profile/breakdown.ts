@@ -5,7 +5,7 @@ import { decodeEntry, encodeEntry } from '../../src/cache/cache-codec.js';
 import { CacheContext } from '../../src/cache/cache-context.js';
 import { encodeKey, type CacheKey, type KeyPart } from '../../src/cache/cache-keys.js';
 import { resolveCacheOptions } from '../../src/cache/cache-options.js';
-import { HybridCacheService } from '../../src/cache/hybrid-cache.service.js';
+import { HybridCacheService, MISS } from '../../src/cache/hybrid-cache.service.js';
 import { makeImmutable } from '../../src/cache/immutable-value.js';
 import type { Table } from '../lib/context.js';
 import { alternate, calibrate, nsPerOp, type Batch } from '../lib/harness.js';
@@ -81,12 +81,16 @@ export async function runBreakdown(rounds: number, batchMs: number): Promise<Bre
   );
   const ns = l1Cache.namespace(BENCH_NAMESPACE);
   for (let i = 0; i < hot; i++) await l1Cache.wrap(BENCH_NAMESPACE, keys[i]!, () => benchItem(i));
-  const fullKeys = keys.map((key) => ns.keyPrefix + encodeKey(key));
+  const relativeKeys = keys.map((key) => encodeKey(key));
   // The wrapper CacheExplorer puts on a @Cacheable method, with either key encoder.
   const item = (i: number) => Promise.resolve(benchItem(i));
   const cacheable = (encode: (key: CacheKey) => string) =>
     function cached(this: unknown, ...args: [number]) {
-      return l1Cache.wrapKey(ns, ns.keyPrefix + encode(['item', args[0]]), () => item.apply(this, args));
+      const relativeKey = encode(['item', args[0]]);
+      const hit = l1Cache.hitL1(ns, relativeKey);
+      return hit !== MISS
+        ? Promise.resolve(hit)
+        : l1Cache.readThrough(ns, relativeKey, () => item.apply(this, args));
     };
   const current = cacheable(encodeKey);
   const prototype = cacheable(fastEncodeKey);
@@ -157,15 +161,15 @@ export async function runBreakdown(rounds: number, batchMs: number): Promise<Bre
       (n) => {
         let last: unknown;
         const now = Date.now();
-        for (let i = 0; i < n; i++) last = l1Cache.l1.lookup(BENCH_NAMESPACE, fullKeys[i % hot]!, now);
+        for (let i = 0; i < n; i++) last = l1Cache.l1.probe(ns.l1, relativeKeys[i % hot]!, now);
         return last;
       },
     ],
     [
-      'wrapKey hit, key already built (awaited)',
-      async (n) => {
+      'hitL1, key already built (sync)',
+      (n) => {
         let last: unknown;
-        for (let i = 0; i < n; i++) last = await l1Cache.wrapKey(ns, fullKeys[i % hot]!, () => null);
+        for (let i = 0; i < n; i++) last = l1Cache.hitL1(ns, relativeKeys[i % hot]!);
         return last;
       },
     ],

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RedisOptions } from 'ioredis';
 import { NAMESPACE_NAME } from './cache.constants.js';
 import { resolvePolicies, type CachePolicyOptions, type ResolvedPolicy } from './cache-policy.js';
+import { coarseClock } from './coarse-clock.js';
 
 /** Options of `CacheModule.forRoot`; every field is optional. */
 export interface CacheModuleOptions {
@@ -39,7 +40,7 @@ export interface CacheModuleOptions {
   maxPendingEvictions?: number;
   /** This replica's id on the invalidation bus. Default: random. */
   instanceId?: string;
-  /** Clock, replaceable in tests. Default `Date.now`. */
+  /** Clock, replaceable in tests. Default: `Date.now` read at most once a millisecond (`coarseClock`). */
   now?: () => number;
 }
 
@@ -125,7 +126,7 @@ export function resolveCacheOptions(options: CacheModuleOptions = {}): ResolvedC
     maxInFlight: positive('maxInFlight', options.maxInFlight, 10_000),
     maxPendingEvictions: positive('maxPendingEvictions', options.maxPendingEvictions, 10_000),
     instanceId: options.instanceId ?? randomUUID(),
-    now: options.now ?? Date.now,
+    now: options.now ?? coarseClock(),
   };
 }
 

@@ -6,7 +6,7 @@ import { CacheMetadataAccessor } from './cache-metadata.accessor.js';
 import { CacheableRegistry } from './cacheable-registry.js';
 import { requestScopedSkipped } from './cache.messages.js';
 import type { EvictionSet } from './eviction-set.js';
-import { HybridCacheService, type WrapOptions } from './hybrid-cache.service.js';
+import { HybridCacheService, MISS, type WrapOptions } from './hybrid-cache.service.js';
 import type {
   CacheableOptions,
   CacheConfigOptions,
@@ -141,19 +141,29 @@ export class CacheExplorer {
     const keyOf = this.keyFunction(label, options);
     const ttlMs = options.ttl ?? config?.ttl;
     const { condition, unless, tags } = options;
+    const plain = ttlMs === undefined && !unless && !tags;
     return function cached(this: unknown, ...args: unknown[]) {
       if (condition && !condition(...args)) return cache.bypass(ns, () => original.apply(this, args));
-      const key = ns.keyPrefix + encodeKey(keyOf(...args));
-      const wrapOptions: WrapOptions<unknown> | undefined =
-        ttlMs === undefined && !unless && !tags
+      const relativeKey = encodeKey(keyOf(...args));
+      // The hit path first: no loader or options are built for a read L1 answers.
+      const hit = cache.hitL1(ns, relativeKey);
+      let read: Promise<unknown>;
+      if (hit !== MISS) read = Promise.resolve(hit);
+      else {
+        const wrapOptions: WrapOptions<unknown> | undefined = plain
           ? undefined
           : {
               ttlMs,
               unless: unless && ((result) => unless(result, ...args)),
               tags: tags && ((result) => tags(result, ...args)),
             };
-      const read = cache.wrapKey(ns, key, () => original.apply(this, args), wrapOptions);
-      registry.observer?.observe({ label, args, namespace: ns, key, l1Hit: cache.lastReadHitL1 });
+        read = cache.readThrough(ns, relativeKey, () => original.apply(this, args), wrapOptions);
+      }
+      const observer = registry.observer;
+      if (observer !== undefined) {
+        const key = ns.keyPrefix + relativeKey;
+        observer.observe({ label, args, namespace: ns, key, l1Hit: cache.lastReadHitL1 });
+      }
       return read;
     };
   }

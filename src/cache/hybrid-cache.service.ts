@@ -50,7 +50,7 @@ import { evictionSetSize, PendingEvictions, type EvictionSet } from './eviction-
 import { InvalidationBus } from './invalidation-bus.js';
 import { makeImmutable } from './immutable-value.js';
 import type { CacheStore, SetOptions } from './stores/cache-store.js';
-import type { L1Entry } from './stores/memory.store.js';
+import type { L1Entry, NamespaceSlice } from './stores/memory.store.js';
 import { MemoryStore } from './stores/memory.store.js';
 import { RedisStore, type L2Observation, type RedisClient } from './stores/redis.store.js';
 
@@ -69,6 +69,8 @@ export interface CacheNamespace {
   readonly name: string;
   readonly policy: ResolvedPolicy;
   readonly keyPrefix: string;
+  /** Its slice of L1, resolved once for the hit path. */
+  readonly l1: NamespaceSlice;
   readonly counters: NamespaceCounters;
   /** Pre-built outcomes, so recording a hit allocates nothing. */
   readonly outcomes: Readonly<Record<'l1' | 'l2' | 'stale' | 'bypass', CacheOutcome>>;
@@ -116,6 +118,9 @@ export interface CacheStatsSnapshot {
 
 /** How often a replica waiting on another's load looks for its value in L2. */
 const LOCK_POLL_MS = 10;
+
+/** What {@link HybridCacheService.hitL1} returns when L1 did not answer (a cached value may be `undefined`). */
+export const MISS: unique symbol = Symbol('vidcache.miss');
 
 const isTimeout = (error: unknown) => error instanceof Error && /timed? ?out/i.test(error.message);
 const readValue = (entry: L1Entry) => (entry.cloneOnRead ? structuredClone(entry.value) : entry.value);
@@ -171,6 +176,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
         name,
         policy,
         keyPrefix: namespacePrefix(options.prefix, name),
+        l1: this.l1.slice(name),
         counters: new NamespaceCounters(),
         outcomes: {
           l1: outcome('l1'),
@@ -257,18 +263,40 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     options?: WrapOptions<T>,
   ): Promise<T> {
     const ns = this.namespace(namespace);
-    return this.wrapKey(ns, ns.keyPrefix + encodeKey(key), loader, options);
+    const relativeKey = encodeKey(key);
+    const hit = this.hitL1(ns, relativeKey);
+    return hit !== MISS ? Promise.resolve(hit as T) : this.readThrough(ns, relativeKey, loader, options);
   }
 
-  /** `wrap` for a resolved namespace and an encoded key (the decorators' path). */
-  wrapKey<T>(
+  /**
+   * The L1 hit path of a read, on its own so the decorators can try it before they build a loader:
+   * the value when L1 holds it fresh and not yet due for an early refresh (the hit is recorded and
+   * counted), else {@link MISS} (nothing recorded; go on with {@link readThrough}).
+   *
+   * @param relativeKey `encodeKey(key)`: the key without the namespace prefix.
+   */
+  hitL1(ns: CacheNamespace, relativeKey: string): unknown {
+    const now = this.now();
+    const entry = this.l1.probe(ns.l1, relativeKey, now);
+    if (entry === undefined || entry.freshUntil <= now || now >= entry.refreshAfter) return MISS;
+    this.lastReadHitL1 = true;
+    if (this.context.record(ns.outcomes.l1)) ns.counters.l1Hits++;
+    return entry.cloneOnRead ? structuredClone(entry.value) : entry.value;
+  }
+
+  /**
+   * A read that {@link hitL1} did not answer: a hit due for an early refresh (served, and refreshed
+   * in the background), or a miss (L2, then the source, one load per key).
+   */
+  readThrough<T>(
     ns: CacheNamespace,
-    key: string,
+    relativeKey: string,
     loader: () => Promise<T> | T,
     options?: WrapOptions<T>,
   ): Promise<T> {
+    const key = ns.keyPrefix + relativeKey;
     const now = this.now();
-    const entry = this.l1.lookup(ns.name, key, now);
+    const entry = this.l1.probe(ns.l1, relativeKey, now);
     if (entry !== undefined && entry.freshUntil > now) {
       this.lastReadHitL1 = true;
       if (this.context.record(ns.outcomes.l1)) ns.counters.l1Hits++;

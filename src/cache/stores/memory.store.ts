@@ -29,8 +29,12 @@ export interface L1Entry {
 // Fixed cost of an entry beyond its value: the key, the entry record and the LRU's bookkeeping.
 const ENTRY_OVERHEAD_BYTES = 160;
 
-/** One namespace's slice of L1: its own LRU, so a namespace can never crowd the others out. */
-class NamespaceSlice {
+/**
+ * One namespace's slice of L1: its own LRU, so a namespace can never crowd the others out. The LRU
+ * is keyed by the key relative to the namespace (`video:vid_1`, not `vidcache:video:video:vid_1`):
+ * a hit hashes a freshly built key string, and hashing costs by the character.
+ */
+export class NamespaceSlice {
   readonly lru: LRUCache<string, L1Entry>;
   /** Evictions by the LRU (memory pressure), as opposed to explicit deletes. */
   pressureEvictions = 0;
@@ -48,11 +52,14 @@ class NamespaceSlice {
       maxEntrySize: maxBytes,
       dispose: (entry, key, reason) => {
         if (reason === 'evict') this.pressureEvictions++;
-        onDispose(key, entry);
+        onDispose(prefix + key, entry);
       },
     });
   }
 }
+
+/** A full key (`<prefix>:<namespace>:<key>`) made relative to its namespace's slice. */
+const relative = (slice: NamespaceSlice, fullKey: string) => fullKey.slice(slice.prefix.length);
 
 /**
  * L1: an in-process store bounded by entries and by bytes, least recently used first. Each
@@ -88,9 +95,17 @@ export class MemoryStore implements CacheStore {
   /** The entry under a full key, fresh or stale; `undefined` once past its grace period. */
   lookup(namespace: string, key: string, now: number): L1Entry | undefined {
     const slice = this.slice(namespace);
-    const entry = slice.lru.get(key);
+    return this.probe(slice, relative(slice, key), now);
+  }
+
+  /**
+   * {@link lookup} for the hot path: a slice already resolved and a key relative to its namespace
+   * (`encodeKey(key)`, without the namespace prefix).
+   */
+  probe(slice: NamespaceSlice, relativeKey: string, now: number): L1Entry | undefined {
+    const entry = slice.lru.get(relativeKey);
     if (entry !== undefined && entry.staleUntil <= now) {
-      slice.lru.delete(key);
+      slice.lru.delete(relativeKey);
       return undefined;
     }
     return entry;
@@ -123,21 +138,23 @@ export class MemoryStore implements CacheStore {
     // Too large for its namespace's budget: served, but never stored. What the key held before is
     // older than this value, so it goes (as lru-cache itself would do).
     if (entry.bytes > slice.lru.maxSize) {
-      slice.lru.delete(key);
+      slice.lru.delete(relative(slice, key));
       return entry;
     }
-    slice.lru.set(key, entry, { size: entry.bytes });
+    slice.lru.set(relative(slice, key), entry, { size: entry.bytes });
     if (entry.tags) for (const tag of entry.tags) this.index(tag, key);
     return entry;
   }
 
   drop(namespace: string, key: string): void {
-    this.slices.get(namespace)?.lru.delete(key);
+    const slice = this.slices.get(namespace);
+    slice?.lru.delete(relative(slice, key));
   }
 
+  /** Drops the entries whose key (relative to the namespace) matches a glob. */
   dropMatching(namespace: string, glob: string): number {
     const slice = this.slice(namespace);
-    const matches = globMatcher(slice.prefix + glob);
+    const matches = globMatcher(glob);
     let dropped = 0;
     // A snapshot: the LRU's own iterator must not see deletions it did not make.
     for (const key of Array.from(slice.lru.keys())) if (matches(key) && slice.lru.delete(key)) dropped++;
@@ -151,7 +168,8 @@ export class MemoryStore implements CacheStore {
       if (!keys) continue;
       for (const key of keys) {
         const namespace = this.namespaceOf(key);
-        if (namespace && this.slices.get(namespace)?.lru.delete(key)) dropped++;
+        const slice = namespace === undefined ? undefined : this.slices.get(namespace);
+        if (slice?.lru.delete(relative(slice, key))) dropped++;
       }
       this.tagIndex.delete(tag);
     }
