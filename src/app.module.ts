@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AdminModule } from './admin/admin.module.js';
 import { AnalyticsModule } from './analytics/analytics.module.js';
-import { CacheModule, CacheStatusInterceptor } from './cache/index.js';
+import { CacheModule } from './cache/index.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { JsonBodyGuard } from './common/validation/json-value.js';
 import { LoggingModule } from './common/logging/logging.module.js';
@@ -42,7 +42,6 @@ import { WarmupModule } from './warmup/warmup.module.js';
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
     // Before any pipe: class-transformer would overflow its stack on deeply nested bodies (a 500).
     { provide: APP_GUARD, useClass: JsonBodyGuard },
-    { provide: APP_INTERCEPTOR, useClass: CacheStatusInterceptor },
   ],
 })
 export class AppModule {}

@@ -1,15 +1,21 @@
 import { Controller, Get, Param, UseInterceptors, type OnModuleInit } from '@nestjs/common';
 import { CacheInterceptor } from '@nestjs/cache-manager';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import {
+  CACHE_STATUS_ROUTE_CONFIG,
   CacheStatusInterceptor,
   HybridCacheService,
   type CacheStatsSnapshot,
 } from '../../src/cache/index.js';
+import { ID_PREFIX } from '../../src/database/database.constants.js';
+import { seedId } from '../../src/database/ids.js';
 import { VideosRepository, type Video } from '../../src/videos/videos.repository.js';
 import { BenchVideosService } from './bench-videos.service.js';
 
 /** The id the constant route's answer is read from once at start, so every route sends the same shape. */
 export const CONSTANT_VIDEO_ID = 'vid_000001';
+/** How many videos the map route holds: the ids the load generator cycles through (`http.ids`). */
+export const HELD_VIDEOS = 1_000;
 
 /**
  * The routes the HTTP section compares, all in one app. Each takes an `:id` (the load generator
@@ -18,6 +24,8 @@ export const CONSTANT_VIDEO_ID = 'vid_000001';
 @Controller('bench')
 export class BenchController implements OnModuleInit {
   private constant: Video | null = null;
+  /** The videos the load generator asks for, read once at start (see `mapVideo`). */
+  private readonly held = new Map<string, Video | null>();
 
   constructor(
     private readonly repository: VideosRepository,
@@ -27,6 +35,10 @@ export class BenchController implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     this.constant = await this.repository.findById(CONSTANT_VIDEO_ID);
+    for (let i = 1; i <= HELD_VIDEOS; i++) {
+      const id = seedId(ID_PREFIX.video, i);
+      this.held.set(id, await this.repository.findById(id));
+    }
   }
 
   /** The cache's counters, read by the bench after the run (L2 errors would void the L2 numbers). */
@@ -35,20 +47,31 @@ export class BenchController implements OnModuleInit {
     return this.cache.stats();
   }
 
-  /** The limit: the app's own overhead, answering a video it already holds. */
+  /**
+   * The limit: the app's own overhead, answering a video it already holds. It is a route of the
+   * same app, so `CacheModule`'s `Cache-Status` hook runs on it too (and finds no cache outcome).
+   */
   @Get('constant/:id')
   constantVideo(@Param('id') _id: string): Video | null {
     return this.constant;
   }
 
-  /**
-   * Diagnostic: the constant answered through a promise, as every cached route answers; tells
-   * what an async handler costs (on Node 20 every promise pays the async hooks that
-   * AsyncLocalStorage turns on) from what the cache costs.
-   */
-  @Get('constant-async/:id')
-  async constantVideoAsync(@Param('id') _id: string): Promise<Video | null> {
+  /** Diagnostic: the constant route with the `Cache-Status` hook turned off, i.e. what the hook costs a route. */
+  @Get('constant-no-hook/:id')
+  @RouteConfig({ [CACHE_STATUS_ROUTE_CONFIG]: false })
+  constantWithoutHook(@Param('id') _id: string): Video | null {
     return this.constant;
+  }
+
+  /**
+   * Diagnostic: the video asked for, from a plain `Map` filled at start (no cache, no hook work but
+   * the lookup): a different object each request, as on the cached routes, where the constant
+   * route serializes one object again and again. Tells the cost of varied answers from the cache's.
+   */
+  @Get('map/:id')
+  @RouteConfig({ [CACHE_STATUS_ROUTE_CONFIG]: false })
+  mapVideo(@Param('id') id: string): Video | null {
+    return this.held.get(id) ?? null;
   }
 
   /** The database on every request. */
@@ -64,34 +87,25 @@ export class BenchController implements OnModuleInit {
     return this.repository.findById(id);
   }
 
-  /** vidcache: a `@Cacheable` service method, and the `Cache-Status` header the service sends. */
+  /** vidcache: a `@Cacheable` service method; `CacheModule`'s route hook sends `Cache-Status`. */
   @Get('vidcache/:id')
-  @UseInterceptors(CacheStatusInterceptor)
   vidcache(@Param('id') id: string): Promise<Video | null> {
     return this.videos.findById(id);
   }
 
   /**
-   * Diagnostic: the same `@Cacheable` L1 hit without the `Cache-Status` interceptor, to tell the
-   * cache's own cost from the header's (AsyncLocalStorage and an extra Observable per request).
+   * Diagnostic: the same L1 hit with `Cache-Status` written by `CacheStatusInterceptor` (a Nest
+   * interceptor, the way before the hooks) instead of the route hook.
    */
-  @Get('vidcache-no-header/:id')
-  vidcacheWithoutHeader(@Param('id') id: string): Promise<Video | null> {
-    return this.videos.findById(id);
-  }
-
-  /**
-   * PROTOTYPE: the same L1 hit and the same `Cache-Status` header, set by Fastify route hooks
-   * instead of a Nest interceptor (see `cache-status-hooks.ts`).
-   */
-  @Get('vidcache-hook-header/:id')
-  vidcacheHookHeader(@Param('id') id: string): Promise<Video | null> {
+  @Get('vidcache-interceptor/:id')
+  @RouteConfig({ [CACHE_STATUS_ROUTE_CONFIG]: false })
+  @UseInterceptors(CacheStatusInterceptor)
+  vidcacheWithInterceptor(@Param('id') id: string): Promise<Video | null> {
     return this.videos.findById(id);
   }
 
   /** vidcache on a namespace without L1: every request is an L2 (Redis) hit. */
   @Get('vidcache-l2/:id')
-  @UseInterceptors(CacheStatusInterceptor)
   vidcacheL2(@Param('id') id: string): Promise<Video | null> {
     return this.videos.findByIdFromL2(id);
   }

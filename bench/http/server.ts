@@ -1,10 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { CacheContext } from '../../src/cache/index.js';
 import { ensureMigrationsBesideBuild } from '../lib/paths.js';
 import { BenchAppModule } from './bench-app.module.js';
-import { installCacheStatusHooks } from './cache-status-hooks.js';
 
 /**
  * The HTTP section's server, run in a process of its own so the load generator does not share its
@@ -21,7 +19,6 @@ const app = await NestFactory.create<NestFastifyApplication>(
   new FastifyAdapter(),
   { logger: ['error', 'warn'] },
 );
-installCacheStatusHooks(app.getHttpAdapter().getInstance(), app.get(CacheContext));
 // Closed by hand rather than by Nest's shutdown hooks, which re-raise the signal: exiting normally
 // lets `--cpu-prof` write its profile when the bench profiles this server.
 process.once('SIGTERM', () => {

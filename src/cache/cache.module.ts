@@ -17,6 +17,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { CacheContext } from './cache-context.js';
 import { CacheMetadataAccessor } from './cache-metadata.accessor.js';
 import { CacheableRegistry } from './cacheable-registry.js';
+import { CacheStatusHooks } from './cache-status.hooks.js';
 import { resolveCacheOptions, type CacheModuleOptions, type ResolvedCacheOptions } from './cache-options.js';
 import { VIDCACHE_OPTIONS, VIDCACHE_REDIS } from './cache.constants.js';
 import { CacheExplorer } from './cache.explorer.js';
@@ -45,6 +46,7 @@ const sharedProviders: Provider[] = [
   CacheMetadataAccessor,
   CacheExplorer,
   CacheableRegistry,
+  CacheStatusHooks,
 ];
 
 const exported = [
@@ -69,6 +71,7 @@ const exported = [
 export class CacheModule implements NestModule, OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly explorer: CacheExplorer,
+    private readonly statusHooks: CacheStatusHooks,
     @Inject(VIDCACHE_REDIS) private readonly redis: RedisConnections | null,
   ) {}
 
@@ -101,9 +104,11 @@ export class CacheModule implements NestModule, OnModuleInit, OnApplicationShutd
    * Nest binds controller routes to their methods before any `onModuleInit` runs, so decorated
    * controller methods must be wrapped earlier. `configure` runs after every instance exists and
    * before the router is registered; `onModuleInit` covers application contexts without HTTP.
+   * The `Cache-Status` hooks attach to routes as they are registered, so they go in here too.
    */
   configure(_consumer: MiddlewareConsumer): void {
     this.explorer.explore();
+    this.statusHooks.install();
   }
 
   onModuleInit(): void {

@@ -23,6 +23,7 @@ export type {
   CacheConfigOptions,
 } from './decorators/cache-options.types.js';
 export { CacheStatusInterceptor, cacheStatus, CACHE_STATUS_NAME } from './cache-status.interceptor.js';
+export { CacheStatusHooks, CACHE_STATUS_ROUTE_CONFIG } from './cache-status.hooks.js';
 export {
   CacheableRegistry,
   type CacheableCall,
