@@ -21,6 +21,7 @@ import {
   decodeEntry,
   decodeEntryNow,
   encodeEntry,
+  type DecodedEntry,
   type EncodedEntry,
 } from './cache-codec.js';
 import { CacheContext, type CacheOutcome, type CacheTier } from './cache-context.js';
@@ -52,7 +53,7 @@ import { makeImmutable } from './immutable-value.js';
 import type { CacheStore, SetOptions } from './stores/cache-store.js';
 import type { L1Entry, NamespaceSlice } from './stores/memory.store.js';
 import { MemoryStore } from './stores/memory.store.js';
-import { RedisStore, type L2Observation, type RedisClient } from './stores/redis.store.js';
+import { RedisStore, type L2Observation, type L2Read, type RedisClient } from './stores/redis.store.js';
 
 /** Options of one read-through call. */
 export interface WrapOptions<T> {
@@ -85,6 +86,15 @@ interface Flight {
   readonly tagged: boolean;
   promise?: Promise<LoadResult>;
 }
+
+/** What a load found in L2: a fresh entry (now in L1), or a stale value and what L2 held. */
+interface L2ReadResult {
+  readonly entry?: L1Entry;
+  readonly stale?: { value: unknown };
+  readonly observed?: L2Observation;
+}
+
+const NOTHING_IN_L2: L2ReadResult = Object.freeze({});
 
 interface LoadResult {
   readonly value: unknown;
@@ -340,7 +350,9 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     return undefined;
   }
 
-  private async miss<T>(
+  // miss, fly and l2Call are plain promise chains rather than `async` functions: they sit on every
+  // L2 hit, where each promise layer showed in the profile (bench/README.md).
+  private miss<T>(
     ns: CacheNamespace,
     key: string,
     loader: () => Promise<T> | T,
@@ -348,22 +360,23 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     stale: L1Entry | undefined,
   ): Promise<T> {
     const joined = this.flights.get(key);
+    let result: Promise<LoadResult>;
     if (joined?.promise) {
-      const counted = !this.context.inBackground();
-      if (counted) ns.counters.coalesced++;
-      const result = await joined.promise;
-      this.context.record({ namespace: ns.name, tier: result.tier, stored: result.stored });
-      return result.value as T;
+      if (!this.context.inBackground()) ns.counters.coalesced++;
+      result = joined.promise;
+    } else {
+      result = this.fly(ns, key, options?.tags !== undefined, (flight) =>
+        this.load(ns, key, loader, options, flight, stale, false),
+      );
     }
-    const result = await this.fly(ns, key, options?.tags !== undefined, (flight) =>
-      this.load(ns, key, loader, options, flight, stale, false),
-    );
-    this.context.record({ namespace: ns.name, tier: result.tier, stored: result.stored });
-    return result.value as T;
+    return result.then((loaded) => {
+      this.context.record({ namespace: ns.name, tier: loaded.tier, stored: loaded.stored });
+      return loaded.value as T;
+    });
   }
 
   /** Runs a load as the one flight for its key; callers that arrive meanwhile join it. */
-  private async fly(
+  private fly(
     ns: CacheNamespace,
     key: string,
     tagged: boolean,
@@ -372,12 +385,27 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     const flight: Flight = { namespace: ns.name, key, invalidated: false, tagged };
     const registered = this.flights.size < this.options.maxInFlight;
     if (registered) this.flights.set(key, flight);
+    let loading: Promise<LoadResult>;
     try {
-      flight.promise = load(flight);
-      return await flight.promise;
-    } finally {
-      if (registered && this.flights.get(key) === flight) this.flights.delete(key);
+      loading = load(flight);
+    } catch (error) {
+      loading = Promise.reject(error as Error);
     }
+    flight.promise = loading;
+    if (!registered) return loading;
+    const land = () => {
+      if (this.flights.get(key) === flight) this.flights.delete(key);
+    };
+    return loading.then(
+      (result) => {
+        land();
+        return result;
+      },
+      (error: unknown) => {
+        land();
+        throw error;
+      },
+    );
   }
 
   /** A hit close to expiry reloads in the background, once; errors are counted, never thrown. */
@@ -401,7 +429,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
    * 2. call the source (on failure, serve the stale value if there is one);
    * 3. encode, then store in L2 only if no eviction happened since step 1, then in L1.
    */
-  private async load<T>(
+  private load<T>(
     ns: CacheNamespace,
     key: string,
     loader: () => Promise<T> | T,
@@ -410,18 +438,34 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     l1Entry: L1Entry | undefined,
     refreshing: boolean,
   ): Promise<LoadResult> {
-    const { policy, counters } = ns;
     // Refreshes and background pre-loads are not requests: they count as refreshes and prefetches.
     const request = !refreshing && !this.context.inBackground();
-    let staleValue: { value: unknown } | undefined = l1Entry ? { value: readValue(l1Entry) } : undefined;
+    // 1. L2. A refresh only takes a value newer than the one it refreshes. An L2 hit ends here, in
+    // one promise step (the rest is an async function of its own).
+    const freshAfter = refreshing && l1Entry ? l1Entry.freshUntil : this.now();
+    return this.readL2(ns, key, freshAfter, flight).then((fromL2) => {
+      if (fromL2.entry) {
+        if (request) ns.counters.l2Hits++;
+        return { value: readValue(fromL2.entry), tier: 'l2', stored: true };
+      }
+      return this.loadAfterL2(ns, key, loader, options, flight, l1Entry, refreshing, request, fromL2);
+    });
+  }
 
-    // 1. L2. A refresh only takes a value newer than the one it refreshes.
-    const now = this.now();
-    const fromL2 = await this.readL2(ns, key, refreshing && l1Entry ? l1Entry.freshUntil : now, flight);
-    if (fromL2.entry) {
-      if (request) counters.l2Hits++;
-      return { value: readValue(fromL2.entry), tier: 'l2', stored: true };
-    }
+  /** {@link load} once L2 had no fresh value: the cross-replica lock, then the source. */
+  private async loadAfterL2<T>(
+    ns: CacheNamespace,
+    key: string,
+    loader: () => Promise<T> | T,
+    options: WrapOptions<T> | undefined,
+    flight: Flight,
+    l1Entry: L1Entry | undefined,
+    refreshing: boolean,
+    request: boolean,
+    fromL2: L2ReadResult,
+  ): Promise<LoadResult> {
+    const { policy, counters } = ns;
+    let staleValue: { value: unknown } | undefined = l1Entry ? { value: readValue(l1Entry) } : undefined;
     if (fromL2.stale) staleValue ??= fromL2.stale;
 
     // 1b. Across replicas: one loads, the others wait (bounded) for its value to reach L2.
@@ -561,35 +605,76 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
    * `entry`; a stale one as `stale`; otherwise `observed` says what L2 held, for the conditional
    * store. Any Redis failure reads as a miss with nothing observed (so nothing is stored in L2).
    */
-  private async readL2(
+  private readL2(
     ns: CacheNamespace,
     key: string,
     freshAfter: number,
     flight: Flight | undefined,
-  ): Promise<{ entry?: L1Entry; stale?: { value: unknown }; observed?: L2Observation }> {
-    if (!this.l2 || !this.l2Available()) return {};
+  ): Promise<L2ReadResult> {
+    if (!this.l2 || !this.l2Available()) return Promise.resolve(NOTHING_IN_L2);
+    return this.l2Call(() => this.l2!.read(key), 'read').then(
+      (read) => this.settleL2Read(ns, key, freshAfter, flight, read),
+      () => NOTHING_IN_L2,
+    );
+  }
+
+  /**
+   * What an L2 read found. A fresh, uncompressed value (an L2 hit, the common case) is settled
+   * here, in the same tick; everything else (compressed, stale, absent, undecodable, or an error
+   * on the way) goes to {@link settleL2ReadSlowly}.
+   */
+  private settleL2Read(
+    ns: CacheNamespace,
+    key: string,
+    freshAfter: number,
+    flight: Flight | undefined,
+    read: L2Read,
+  ): L2ReadResult | Promise<L2ReadResult> {
+    if (read.kind === 'value' && !flight?.invalidated) {
+      try {
+        const decoded = decodeEntryNow(read.bytes);
+        const now = this.now();
+        if (decoded !== undefined && decoded.freshUntil > freshAfter && decoded.freshUntil > now) {
+          return { entry: this.fillL1(ns, key, decoded, now) };
+        }
+      } catch {
+        // Undecodable, or L1 refused it: the slow path says so and counts it.
+      }
+    }
+    return this.settleL2ReadSlowly(ns, key, freshAfter, flight, read);
+  }
+
+  /** Copies a fresh L2 value into L1 for the TTL that remains in L2, capped by the L1 TTL. */
+  private fillL1(ns: CacheNamespace, key: string, decoded: DecodedEntry, now: number): L1Entry {
+    const entry = this.l1.put(
+      ns.name,
+      key,
+      decoded.value,
+      Math.min(decoded.freshUntil, now + ns.policy.l1TtlMs),
+      ns.policy.graceMs,
+      decoded.tags,
+      this.refreshAfter(ns.policy, decoded.freshUntil, decoded.ttlMs),
+    );
+    ns.counters.l1Writes++;
+    return entry;
+  }
+
+  private async settleL2ReadSlowly(
+    ns: CacheNamespace,
+    key: string,
+    freshAfter: number,
+    flight: Flight | undefined,
+    read: L2Read,
+  ): Promise<L2ReadResult> {
     try {
-      const read = await this.l2Call(() => this.l2!.read(key), 'read');
       let state = read.kind === 'absent' ? read.state : 'V';
       if (read.kind === 'value') {
         try {
-          // Uncompressed entries (most) decode in this tick; only compressed ones wait for inflate.
           const decoded = decodeEntryNow(read.bytes) ?? (await decodeEntry(read.bytes));
           const now = this.now();
           if (decoded.freshUntil > freshAfter && decoded.freshUntil > now) {
             if (flight?.invalidated) return { stale: { value: makeImmutable(decoded.value).value } };
-            const l1FreshUntil = Math.min(decoded.freshUntil, now + ns.policy.l1TtlMs);
-            const entry = this.l1.put(
-              ns.name,
-              key,
-              decoded.value,
-              l1FreshUntil,
-              ns.policy.graceMs,
-              decoded.tags,
-              this.refreshAfter(ns.policy, decoded.freshUntil, decoded.ttlMs),
-            );
-            ns.counters.l1Writes++;
-            return { entry };
+            return { entry: this.fillL1(ns, key, decoded, now) };
           }
           if (decoded.freshUntil + ns.policy.graceMs > now) {
             const observed = await this.l2Call(() => this.l2!.observe(ns.name, state), 'read');
@@ -605,7 +690,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
       }
       return { observed: await this.l2Call(() => this.l2!.observe(ns.name, state), 'read') };
     } catch {
-      return {};
+      return NOTHING_IN_L2;
     }
   }
 
@@ -779,24 +864,36 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
   }
 
   /** Runs one L2 operation, counting its latency and failures for the circuit breaker. */
-  private async l2Call<T>(op: () => Promise<T>, kind: 'read' | 'write'): Promise<T> {
+  /**
+   * One Redis operation, timed and counted, its outcome fed to the circuit breaker. A plain promise
+   * chain rather than an `async` function: it sits on every L2 read, where each layer costs.
+   */
+  private l2Call<T>(op: () => Promise<T>, kind: 'read' | 'write'): Promise<T> {
     const started = performance.now();
+    let pending: Promise<T>;
     try {
-      const result = await op();
-      this.l2Counters.observeLatency(performance.now() - started);
-      if (kind === 'read') this.l2Counters.reads++;
-      else this.l2Counters.writes++;
-      this.breaker.recordSuccess();
-      return result;
+      pending = op();
     } catch (error) {
-      this.l2Counters.errors++;
-      this.l2Counters.lastError = (error as Error).message;
-      if (isTimeout(error)) this.l2Counters.timeouts++;
-      if (this.breaker.recordFailure()) {
-        this.logger.warn(circuitOpened(this.options.l2.failureThreshold, this.options.l2.cooldownMs));
-      }
-      throw error;
+      pending = Promise.reject(error as Error);
     }
+    return pending.then(
+      (result) => {
+        this.l2Counters.observeLatency(performance.now() - started);
+        if (kind === 'read') this.l2Counters.reads++;
+        else this.l2Counters.writes++;
+        this.breaker.recordSuccess();
+        return result;
+      },
+      (error: unknown) => {
+        this.l2Counters.errors++;
+        this.l2Counters.lastError = (error as Error).message;
+        if (isTimeout(error)) this.l2Counters.timeouts++;
+        if (this.breaker.recordFailure()) {
+          this.logger.warn(circuitOpened(this.options.l2.failureThreshold, this.options.l2.cooldownMs));
+        }
+        throw error;
+      },
+    );
   }
 
   /**

@@ -38,7 +38,7 @@ const NUMBER_BYTES = 16;
 
 /** Makes `value` immutable in place (it must be a private copy) and measures it. */
 export function makeImmutable<T>(value: T): ImmutableValue<T> {
-  const state = { bytes: 0, cloneOnRead: false, seen: new WeakMap<object, unknown>() };
+  const state = { bytes: 0, cloneOnRead: false, seen: new Map<object, unknown>() };
   const result = walk(value, state) as T;
   return { value: result, bytes: state.bytes, cloneOnRead: state.cloneOnRead };
 }
@@ -47,7 +47,7 @@ interface WalkState {
   bytes: number;
   cloneOnRead: boolean;
   /** Each object walked, and what replaced it: a date referenced twice must be replaced at both places. */
-  seen: WeakMap<object, unknown>;
+  seen: Map<object, unknown>;
 }
 
 function walk(value: unknown, state: WalkState): unknown {

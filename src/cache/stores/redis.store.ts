@@ -30,6 +30,14 @@ export interface L2Observation {
 export type L2Read =
   { readonly kind: 'value'; readonly bytes: Buffer } | { readonly kind: 'absent'; readonly state: string };
 
+const ABSENT: L2Read = { kind: 'absent', state: '' };
+
+function classifyRead(bytes: Buffer | null): L2Read {
+  if (bytes === null) return ABSENT;
+  if (isTombstone(bytes)) return { kind: 'absent', state: bytes.toString('latin1') };
+  return { kind: 'value', bytes };
+}
+
 // What KEYS[1] holds, as L2Observation.state: '' absent, 'V' a value, or the tombstone itself; the
 // script stops (returns 0) unless that is still ARGV[1], what the reader saw.
 const UNLESS_STATE_CHANGED = `
@@ -102,11 +110,9 @@ export class RedisStore implements CacheStore {
 
   // ---- the tier API the hybrid cache uses ----
 
-  async read(key: string): Promise<L2Read> {
-    const bytes = await this.client.getBuffer(key);
-    if (bytes === null) return { kind: 'absent', state: '' };
-    if (isTombstone(bytes)) return { kind: 'absent', state: bytes.toString('latin1') };
-    return { kind: 'value', bytes };
+  /** One GET, classified. Not `async`: on the L2-hit path every promise layer costs (bench/README.md). */
+  read(key: string): Promise<L2Read> {
+    return this.client.getBuffer(key).then(classifyRead);
   }
 
   /** The epochs a later {@link storeIfUnchanged} compares against. */
