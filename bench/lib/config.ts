@@ -65,8 +65,9 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     stampede: { rounds: pick(5, 2), callers: 1_000, sourceMs: 20 },
     replay: {
       seedScale: pick(1, 0.1),
-      operations: pick(300_000, 30_000),
-      warmupOperations: pick(60_000, 6_000),
+      // Page views (two reads each) or writes: about 290,000 reads per run, twice (warming off, on).
+      operations: pick(150_000, 15_000),
+      warmupOperations: pick(30_000, 3_000),
       writeShare: 0.05,
       zipfExponent: 0.99,
       concurrency: 16,

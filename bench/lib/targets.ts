@@ -1,7 +1,7 @@
 import { CACHEABLE, CACHE_MANAGER_WRAP, type InProcessResult } from '../sections/in-process.js';
 import type { HttpResult } from '../sections/http.js';
 import { RAW_IOREDIS, VIDCACHE_L2, type RedisResult } from '../sections/redis-hits.js';
-import { avoidedShare, type ReplayResult } from '../sections/replay.js';
+import { queriesAvoided, type ReplayResult } from '../sections/replay.js';
 import type { StampedeResult } from '../sections/stampede.js';
 import type { Table } from './context.js';
 import { percent, ratioText } from './stats.js';
@@ -117,18 +117,23 @@ export function evaluateTargets(results: SectionResults): TargetResult[] {
   if (replay) {
     const run = replay.runs.find((r) => !r.predictiveWarming);
     if (run) {
-      const avoided = avoidedShare(run.steady);
+      const avoided = queriesAvoided(run, 'steady');
+      const warmed = replay.runs.find((r) => r.predictiveWarming);
+      const withWarming = warmed
+        ? `; with predictive warming ${percent(queriesAvoided(warmed, 'steady'))}`
+        : '';
       targets.push({
         id: 'replay-source-avoided',
         target: 'replay: ≥ 90% of reads never reach the source (steady state)',
-        measured: `${percent(avoided)} (from cold: ${percent(avoidedShare(run.coldStart))})`,
+        measured: `${percent(avoided)} (from cold: ${percent(queriesAvoided(run, 'coldStart'))}${withWarming})`,
         ...atLeast(avoided, 0.9, (v) => percent(v)),
       });
-      const stale = run.coldStart.stale;
+      const stale = replay.runs.reduce((sum, r) => sum + r.coldStart.stale, 0);
+      const reads = replay.runs.reduce((sum, r) => sum + r.coldStart.reads, 0);
       targets.push({
         id: 'replay-stale-reads',
         target: 'replay: 0 stale reads',
-        measured: `${stale} of ${run.coldStart.reads} reads`,
+        measured: `${stale} of ${reads} reads (both runs)`,
         pass: stale === 0,
         gap: stale === 0 ? '' : `${stale} stale reads`,
       });

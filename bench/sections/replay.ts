@@ -9,18 +9,19 @@ import { videos } from '../../src/database/schema.js';
 import { DEFAULT_SEED, seedDatabase } from '../../src/database/seed.js';
 import { SeededRandom, ZipfSampler } from '../../src/database/seed-random.js';
 import { VideosRepository, type Video } from '../../src/videos/videos.repository.js';
-import {
-  createHybrid,
-  deletePrefix,
-  rawClient,
-  uniquePrefix,
-  type HybridHandle,
-} from '../../test/fixtures/redis.js';
+import { createHybrid, deletePrefix, rawClient, uniquePrefix } from '../../test/fixtures/redis.js';
+import type { PredictiveWarmingStats } from '../../src/warmup/predictive-warmer.js';
 import type { BenchContext, Table } from '../lib/context.js';
 import { ensureMigrationsBesideBuild } from '../lib/paths.js';
 import { bytes, percent, si } from '../lib/stats.js';
+import { startReplayApp, VIDEO_NAMESPACE as NAMESPACE, type ReplayApp } from './replay-app.js';
 
-const NAMESPACE = 'video';
+/**
+ * The predictive warmer's budget in the replay: the app's default (50 preloads a second) is sized
+ * for a replica's background work; the replay runs thousands of page views a second, so the
+ * budget is raised to let the warmer act on the workload at all. The run reports how many it made.
+ */
+const REPLAY_WARMING = { maxPerSecond: 2_000, maxConcurrent: 16 } as const;
 /** The seed data is generated relative to this moment, so every run replays the same catalog. */
 const SEED_NOW = new Date('2025-06-01T00:00:00Z');
 const OPERATIONS_SEED = 5_318_008;
@@ -48,6 +49,15 @@ export interface ReplayRun {
   readonly coldStart: ReadCounts;
   /** Counts after the first `warmupOperations` operations: the steady state the targets refer to. */
   readonly steady: ReadCounts;
+  /** The status reads alone (steady state): the reads predictive warming can pre-load. */
+  readonly statusSteady: ReadCounts;
+  /**
+   * Source queries, every one: the reads' own, early refreshes', and the warmer's preloads (which
+   * no read asked for). "Queries avoided" is 1 − these / reads.
+   */
+  readonly sourceQueries: { readonly coldStart: number; readonly steady: number };
+  /** The warmer's counters at the end of the run (all zero when it is off). */
+  readonly warming: PredictiveWarmingStats;
   readonly l1Bound: {
     readonly maxEntries: number;
     readonly maxBytes: number;
@@ -76,29 +86,8 @@ export interface ReplayResult {
     readonly l1Fraction: number;
   };
   readonly runs: readonly ReplayRun[];
-  readonly predictiveWarming: { readonly measured: boolean; readonly note: string };
+  readonly warmingBudget: typeof REPLAY_WARMING;
 }
-
-/**
- * HOOK — predictive warming (CACHE-SEMANTICS.md, "Warm-up": learn which keys are read together and
- * pre-load likely next keys). Not measured: when this suite was last run it was not available as
- * an option of src/cache or src/warmup (a `PredictiveWarmer` was being written in
- * src/warmup/predictive-warmer.ts, uncommitted, on top of an uncommitted `CacheableRegistry` in
- * src/cache). To measure it:
- * 1. replay through a `@Cacheable` provider in a Nest application context (the warmer observes
- *    `@Cacheable` calls, not `wrap`), with the warmer as a provider, on and then off;
- * 2. give the workload reads that follow one another, e.g. a video then its status or its owner's
- *    profile: the warmer learns transitions between different methods that share an argument, so
- *    on single-method Zipf reads such as these it has nothing to learn;
- * 3. return true here: the replay then runs a second time on the same operations, and the table
- *    and targets show both runs.
- */
-function enablePredictiveWarming(_hybrid: HybridHandle): boolean {
-  return false;
-}
-
-const PREDICTIVE_NOT_MEASURED =
-  'not measured: not available as an option of src/cache or src/warmup when this ran, and the workload has no related reads for it to learn (see the hook enablePredictiveWarming in bench/sections/replay.ts)';
 
 const titleOf = (version: number) => `replay v${version}`;
 const versionOf = (video: Video | null) => {
@@ -155,15 +144,17 @@ export async function runReplay(ctx: BenchContext): Promise<ReplayResult> {
     const runs: ReplayRun[] = [];
     for (const predictive of [false, true]) {
       const prefix = uniquePrefix('bench-replay');
-      const hybrid = await createHybrid({ prefix, redisUrl: ctx.config.redisUrl, l1 });
+      const app = await startReplayApp({ prefix, redisUrl: ctx.config.redisUrl, l1 }, repository, {
+        enabled: predictive,
+        ...REPLAY_WARMING,
+      });
       try {
-        if (predictive && !enablePredictiveWarming(hybrid)) break;
         ctx.log(
-          `replay: ${config.operations} operations over ${ids.length} videos, ${config.concurrency} in flight${predictive ? ', predictive warming on' : ''}`,
+          `replay: ${config.operations} page views over ${ids.length} videos, ${config.concurrency} in flight, predictive warming ${predictive ? 'on' : 'off'}`,
         );
-        runs.push(await replayOnce(ctx, hybrid, repository, ids, operations, predictive));
+        runs.push(await replayOnce(ctx, app, repository, ids, operations, predictive));
       } finally {
-        await hybrid.close();
+        await app.close();
         await deletePrefix(redis, prefix);
       }
     }
@@ -179,9 +170,7 @@ export async function runReplay(ctx: BenchContext): Promise<ReplayResult> {
         l1Fraction: config.l1Fraction,
       },
       runs,
-      predictiveWarming: runs.some((run) => run.predictiveWarming)
-        ? { measured: true, note: 'measured' }
-        : { measured: false, note: PREDICTIVE_NOT_MEASURED },
+      warmingBudget: REPLAY_WARMING,
     };
   } finally {
     redis.disconnect();
@@ -234,16 +223,18 @@ async function estimateL1BytesPerVideo(
 
 async function replayOnce(
   ctx: BenchContext,
-  hybrid: HybridHandle,
+  app: ReplayApp,
   repository: VideosRepository,
   ids: readonly string[],
   operations: Int32Array,
   predictive: boolean,
 ): Promise<ReplayRun> {
-  const { cache, context } = hybrid;
+  const { cache, context, pages, calls } = app;
   const { warmupOperations, concurrency } = ctx.config.replay;
   const coldStart = emptyCounts();
   const steady = emptyCounts();
+  const statusSteady = emptyCounts();
+  let sourceAtWarmupEnd: number | undefined;
   // Per video: the last version written (assigned when its write starts) and the last whose write
   // (database commit, then eviction) has completed.
   const written = new Int32Array(ids.length);
@@ -255,17 +246,15 @@ async function replayOnce(
   let peakBytes = 0;
   let writes = 0;
 
-  const read = async (index: number, counts: ReadCounts[]) => {
-    const floor = completed[index]!;
-    const id = ids[index]!;
-    let calledSource = false;
+  /** One `@Cacheable` read, counted where it was answered; `floor` is the oldest version it may see. */
+  const readOne = async <T>(
+    call: () => Promise<T>,
+    counts: readonly ReadCounts[],
+    stale: (value: T) => boolean,
+  ) => {
     const outcomes: CacheOutcome[] = [];
-    const video = await context.runWith(outcomes, () =>
-      cache.wrap(NAMESPACE, ['video', id], () => {
-        calledSource = true;
-        return repository.findById(id);
-      }),
-    );
+    const value = await context.runWith(outcomes, call);
+    const calledSource = calls.calledBy(outcomes);
     const tier = outcomes[0]?.tier;
     for (const c of counts) {
       c.reads++;
@@ -273,9 +262,23 @@ async function replayOnce(
       else if (tier === 'l1') c.l1++;
       else if (tier === 'l2') c.l2++;
       else c.joined++;
-      if (versionOf(video) < floor) c.stale++;
+      if (stale(value)) c.stale++;
     }
   };
+  const readVideo = (index: number, counts: readonly ReadCounts[]) => {
+    const floor = completed[index]!;
+    return readOne(
+      () => pages.video(ids[index]!),
+      counts,
+      (video) => versionOf(video) < floor,
+    );
+  };
+  const readStatus = (index: number, counts: readonly ReadCounts[]) =>
+    readOne(
+      () => pages.status(ids[index]!),
+      counts,
+      () => false,
+    );
 
   const write = async (index: number) => {
     writes++;
@@ -297,6 +300,10 @@ async function replayOnce(
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
+      // A page view reads the video, and its status a moment later (the page asks for it once it
+      // has rendered): each caller reads the status of its previous page view after the video of
+      // the next one. The moment between is what predictive warming has to pre-load the status.
+      let previousPage: number | undefined;
       while (next < operations.length) {
         // Each operation starts from the event loop, as a request does. Without this, L1 hits and
         // PGlite (which runs its queries synchronously, on this thread) chain through microtasks
@@ -304,9 +311,18 @@ async function replayOnce(
         // circuit breaker opens, which is the replay measuring its own harness.
         await nextTurn();
         const i = next++;
+        if (i === warmupOperations) sourceAtWarmupEnd = calls.total;
         const op = operations[i]!;
+        const counts = i < warmupOperations ? [coldStart] : [coldStart, steady];
         if (op < 0) await write(-op - 1);
-        else await read(op, i < warmupOperations ? [coldStart] : [coldStart, steady]);
+        else {
+          await readVideo(op, counts);
+          if (previousPage !== undefined) {
+            await nextTurn();
+            await readStatus(previousPage, i < warmupOperations ? counts : [...counts, statusSteady]);
+          }
+          previousPage = op;
+        }
         if (i % 256 === 0) {
           peakEntries = Math.max(peakEntries, slice.lru.size);
           peakBytes = Math.max(peakBytes, slice.lru.calculatedSize);
@@ -326,6 +342,9 @@ async function replayOnce(
     wallMs,
     coldStart,
     steady,
+    statusSteady,
+    sourceQueries: { coldStart: calls.total, steady: calls.total - (sourceAtWarmupEnd ?? calls.total) },
+    warming: app.warmer.stats(),
     l1Bound: {
       maxEntries: slice.lru.max,
       maxBytes: slice.lru.maxSize,
@@ -348,25 +367,50 @@ async function replayOnce(
 export const avoidedShare = (counts: ReadCounts) =>
   counts.reads === 0 ? 0 : 1 - counts.source / counts.reads;
 
+/**
+ * Source queries avoided against no cache (where every read is one query): 1 − every source query
+ * made (the reads' own, refreshes and preloads) / reads.
+ */
+export function queriesAvoided(run: ReplayRun, window: 'steady' | 'coldStart'): number {
+  const reads = run[window].reads;
+  return reads === 0 ? 0 : 1 - run.sourceQueries[window] / reads;
+}
+
 export function replayTables(result: ReplayResult): Table[] {
   const w = result.workload;
   const rows = result.runs.flatMap((run) =>
     (
       [
-        ['steady state', run.steady],
-        ['from cold', run.coldStart],
+        ['steady state', 'steady'],
+        ['from cold', 'coldStart'],
       ] as const
-    ).map(([window, c]) => [
-      `${run.label}, ${window}`,
+    ).map(([label, window]) => {
+      const c = run[window];
+      return [
+        `${run.label}, ${label}`,
+        si(c.reads),
+        percent(c.l1 / c.reads),
+        percent(c.l2 / c.reads),
+        percent(c.joined / c.reads),
+        percent(c.source / c.reads),
+        si(run.sourceQueries[window]),
+        percent(queriesAvoided(run, window)),
+        String(c.stale),
+      ];
+    }),
+  );
+  const statusRows = result.runs.map((run) => {
+    const c = run.statusSteady;
+    return [
+      run.label,
       si(c.reads),
       percent(c.l1 / c.reads),
       percent(c.l2 / c.reads),
       percent(c.joined / c.reads),
       percent(c.source / c.reads),
-      percent(avoidedShare(c)),
-      String(c.stale),
-    ]),
-  );
+      `${si(run.warming.preloads)} preloads (${si(run.warming.predictions)} predicted, ${si(run.warming.skippedWarm)} already warm, ${si(run.warming.skippedBudget)} over budget)`,
+    ];
+  });
   const run = result.runs[0];
   return [
     {
@@ -377,21 +421,28 @@ export function replayTables(result: ReplayResult): Table[] {
         'L1 hit',
         'L2 hit',
         'joined a load',
-        'source',
+        'read called the source',
+        'source queries (all)',
         'source queries avoided',
         'stale reads',
       ],
       rows,
       notes: [
+        "an operation is a write (5%) or a page view: the video (Zipf), then its status a moment later (after the same caller's next video), both through @Cacheable methods of a Nest application context, with the predictive warmer on or off.",
         `steady state = after the first ${w.warmupOperations} operations; "from cold" counts every operation from an empty cache.`,
-        'without a cache every read is one source query, so "source queries avoided" = 1 − source / reads.',
+        'without a cache every read is one source query, so "source queries avoided" = 1 − source queries / reads, where source queries count every query: the reads\' own, early refreshes and the warmer\'s preloads.',
+        'stale reads are checked on the video reads (writes change the video; versions are tracked per video).',
         ...(run
           ? [
               `writes: ${run.writes}; wall time ${(run.wallMs / 1000).toFixed(1)} s; L2 errors ${run.l2.errors} (timeouts ${run.l2.timeouts}, circuit opened ${run.l2.circuitOpened} times); event-loop delay p50 ${run.loopDelayMs.p50.toFixed(1)} ms, p99 ${run.loopDelayMs.p99.toFixed(1)} ms, max ${run.loopDelayMs.max.toFixed(0)} ms`,
-              `predictive warming: ${result.predictiveWarming.note}`,
             ]
           : []),
       ],
+    },
+    {
+      title: `5b. The status reads alone (steady state), where predictive warming acts (budget ${result.warmingBudget.maxPerSecond} preloads/s, ${result.warmingBudget.maxConcurrent} at once)`,
+      columns: ['run', 'reads', 'L1 hit', 'L2 hit', 'joined a load', 'read called the source', 'warmer'],
+      rows: statusRows,
     },
   ];
 }
