@@ -863,7 +863,6 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     return false;
   }
 
-  /** Runs one L2 operation, counting its latency and failures for the circuit breaker. */
   /**
    * One Redis operation, timed and counted, its outcome fed to the circuit breaker. A plain promise
    * chain rather than an `async` function: it sits on every L2 read, where each layer costs.
