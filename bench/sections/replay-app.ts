@@ -19,7 +19,7 @@ import {
 
 export const VIDEO_NAMESPACE = 'video';
 
-/** Who asks: the outcome record of the read being served (`CacheContext.outcomes()`). */
+/** Injection token of the run's {@link SourceCalls}. */
 const SOURCE_CALLS = Symbol('SOURCE_CALLS');
 
 /**

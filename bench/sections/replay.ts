@@ -246,7 +246,7 @@ async function replayOnce(
   let peakBytes = 0;
   let writes = 0;
 
-  /** One `@Cacheable` read, counted where it was answered; `floor` is the oldest version it may see. */
+  /** One `@Cacheable` read, counted where it was answered; `stale` judges the value it returned. */
   const readOne = async <T>(
     call: () => Promise<T>,
     counts: readonly ReadCounts[],

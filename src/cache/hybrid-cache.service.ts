@@ -132,6 +132,15 @@ const LOCK_POLL_MS = 10;
 /** What {@link HybridCacheService.hitL1} returns when L1 did not answer (a cached value may be `undefined`). */
 export const MISS: unique symbol = Symbol('vidcache.miss');
 
+/** `op()`, with a synchronous throw turned into a rejection, as an `async` function would. */
+function attempt<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return op();
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
 const isTimeout = (error: unknown) => error instanceof Error && /timed? ?out/i.test(error.message);
 const readValue = (entry: L1Entry) => (entry.cloneOnRead ? structuredClone(entry.value) : entry.value);
 
@@ -289,9 +298,14 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     const now = this.now();
     const entry = this.l1.probe(ns.l1, relativeKey, now);
     if (entry === undefined || entry.freshUntil <= now || now >= entry.refreshAfter) return MISS;
+    this.recordL1Hit(ns);
+    return readValue(entry);
+  }
+
+  /** An L1 hit: remembered for the access observer, recorded for `Cache-Status`, counted. */
+  private recordL1Hit(ns: CacheNamespace): void {
     this.lastReadHitL1 = true;
     if (this.context.record(ns.outcomes.l1)) ns.counters.l1Hits++;
-    return entry.cloneOnRead ? structuredClone(entry.value) : entry.value;
   }
 
   /**
@@ -308,8 +322,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     const now = this.now();
     const entry = this.l1.probe(ns.l1, relativeKey, now);
     if (entry !== undefined && entry.freshUntil > now) {
-      this.lastReadHitL1 = true;
-      if (this.context.record(ns.outcomes.l1)) ns.counters.l1Hits++;
+      this.recordL1Hit(ns);
       if (now >= entry.refreshAfter) this.refresh(ns, key, loader, options, entry);
       return Promise.resolve(readValue(entry) as T);
     }
@@ -385,12 +398,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
     const flight: Flight = { namespace: ns.name, key, invalidated: false, tagged };
     const registered = this.flights.size < this.options.maxInFlight;
     if (registered) this.flights.set(key, flight);
-    let loading: Promise<LoadResult>;
-    try {
-      loading = load(flight);
-    } catch (error) {
-      loading = Promise.reject(error as Error);
-    }
+    const loading = attempt(() => load(flight));
     flight.promise = loading;
     if (!registered) return loading;
     const land = () => {
@@ -869,13 +877,7 @@ export class HybridCacheService implements CacheStore, OnModuleInit, BeforeAppli
    */
   private l2Call<T>(op: () => Promise<T>, kind: 'read' | 'write'): Promise<T> {
     const started = performance.now();
-    let pending: Promise<T>;
-    try {
-      pending = op();
-    } catch (error) {
-      pending = Promise.reject(error as Error);
-    }
-    return pending.then(
+    return attempt(op).then(
       (result) => {
         this.l2Counters.observeLatency(performance.now() - started);
         if (kind === 'read') this.l2Counters.reads++;
