@@ -2,7 +2,7 @@
 # vidcache: multi-stage build; the runtime image holds the compiled service, its production
 # dependencies and the SQL migrations, and runs as the unprivileged `node` user.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: install everything, compile, then drop the development dependencies ----
 FROM ${NODE_IMAGE} AS build
