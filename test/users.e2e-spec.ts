@@ -58,7 +58,7 @@ describe.each(['pglite', 'postgres'] as const)('users, sessions and queues on %s
   const evictedFromB = (namespace: string, key: readonly string[]) => {
     const cache = b.app.get(HybridCacheService);
     const full = cache.keyOf(namespace, key);
-    return waitFor(() => cache.l1.lookup(namespace, full, Date.now()) === undefined, 2_000);
+    return waitFor(() => !cache.inL1(full), 2_000);
   };
 
   const createUser = async (name: string, extra: Record<string, unknown> = {}) => {

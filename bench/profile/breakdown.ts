@@ -5,7 +5,9 @@ import { decodeEntry, encodeEntry } from '../../src/cache/cache-codec.js';
 import { CacheContext } from '../../src/cache/cache-context.js';
 import { encodeKey, type CacheKey, type KeyPart } from '../../src/cache/cache-keys.js';
 import { resolveCacheOptions } from '../../src/cache/cache-options.js';
-import { HybridCacheService, MISS } from '../../src/cache/hybrid-cache.service.js';
+import { CacheStack } from '../../src/cache/cache-stack.js';
+import { HybridCacheService } from '../../src/cache/hybrid-cache.service.js';
+import { MISS } from '../../src/cache/read-through.handler.js';
 import { makeImmutable } from '../../src/cache/immutable-value.js';
 import type { Table } from '../lib/context.js';
 import { alternate, calibrate, nsPerOp, type Batch } from '../lib/harness.js';
@@ -74,12 +76,13 @@ export async function runBreakdown(rounds: number, batchMs: number): Promise<Bre
   }
 
   // L1: a memory-only hybrid cache, filled with the hot keys.
-  const l1Cache = new HybridCacheService(
+  const l1Stack = new CacheStack(
     resolveCacheOptions(benchCacheOptions('bench-breakdown', undefined)),
     null,
     new CacheContext(),
   );
-  const ns = l1Cache.namespace(BENCH_NAMESPACE);
+  const l1Cache = new HybridCacheService(l1Stack);
+  const ns = l1Stack.namespaces.get(BENCH_NAMESPACE);
   for (let i = 0; i < hot; i++) await l1Cache.wrap(BENCH_NAMESPACE, keys[i]!, () => benchItem(i));
   const relativeKeys = keys.map((key) => encodeKey(key));
   // The wrapper CacheExplorer puts on a @Cacheable method, with either key encoder.
@@ -87,10 +90,10 @@ export async function runBreakdown(rounds: number, batchMs: number): Promise<Bre
   const cacheable = (encode: (key: CacheKey) => string) =>
     function cached(this: unknown, ...args: [number]) {
       const relativeKey = encode(['item', args[0]]);
-      const hit = l1Cache.hitL1(ns, relativeKey);
+      const hit = l1Stack.reads.hitL1(ns, relativeKey);
       return hit !== MISS
         ? Promise.resolve(hit)
-        : l1Cache.readThrough(ns, relativeKey, () => item.apply(this, args));
+        : l1Stack.reads.readThrough(ns, relativeKey, () => item.apply(this, args));
     };
   const current = cacheable(encodeKey);
   const prototype = cacheable(fastEncodeKey);
@@ -105,13 +108,15 @@ export async function runBreakdown(rounds: number, batchMs: number): Promise<Bre
     mget: () => Promise.resolve([null, null]),
   } as unknown as Redis;
   const l2Cache = new HybridCacheService(
-    resolveCacheOptions({
-      prefix: 'bench-breakdown',
-      redisUrl: 'redis://fake',
-      policies: { [L2_ONLY_NAMESPACE]: L2_ONLY_POLICY },
-    }),
-    { client: fakeRedis, subscriber: fakeRedis },
-    new CacheContext(),
+    new CacheStack(
+      resolveCacheOptions({
+        prefix: 'bench-breakdown',
+        redisUrl: 'redis://fake',
+        policies: { [L2_ONLY_NAMESPACE]: L2_ONLY_POLICY },
+      }),
+      { client: fakeRedis, subscriber: fakeRedis },
+      new CacheContext(),
+    ),
   );
   const l2Keys = keys.map((key) => l2Cache.keyOf(L2_ONLY_NAMESPACE, key));
   for (let i = 0; i < hot; i++) {
@@ -161,7 +166,7 @@ export async function runBreakdown(rounds: number, batchMs: number): Promise<Bre
       (n) => {
         let last: unknown;
         const now = Date.now();
-        for (let i = 0; i < n; i++) last = l1Cache.l1.probe(ns.l1, relativeKeys[i % hot]!, now);
+        for (let i = 0; i < n; i++) last = l1Stack.l1.probe(ns.l1, relativeKeys[i % hot]!, now);
         return last;
       },
     ],
@@ -169,7 +174,7 @@ export async function runBreakdown(rounds: number, batchMs: number): Promise<Bre
       'hitL1, key already built (sync)',
       (n) => {
         let last: unknown;
-        for (let i = 0; i < n; i++) last = l1Cache.hitL1(ns, relativeKeys[i % hot]!);
+        for (let i = 0; i < n; i++) last = l1Stack.reads.hitL1(ns, relativeKeys[i % hot]!);
         return last;
       },
     ],

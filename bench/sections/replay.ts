@@ -241,7 +241,7 @@ async function replayOnce(
   const completed = new Int32Array(ids.length);
   // Writes to one video run one after another, so versions commit in the order they are numbered.
   const writing = new Map<number, Promise<void>>();
-  const slice = cache.l1.slice(NAMESPACE);
+  const slice = app.stack.l1.slice(NAMESPACE);
   let peakEntries = 0;
   let peakBytes = 0;
   let writes = 0;

@@ -50,7 +50,7 @@ export class CacheInvalidationService {
 
   private checkNamespace(name: string): void {
     try {
-      this.cache.namespace(name);
+      this.cache.assertNamespace(name);
     } catch (error) {
       throw new BadRequestException((error as Error).message);
     }

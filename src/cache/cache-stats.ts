@@ -13,6 +13,8 @@ export class NamespaceCounters {
   loadMsTotal = 0;
   /** Loads whose result was not stored because an eviction happened meanwhile. */
   discardedLoads = 0;
+  /** Values read from L2 or the source but kept out of L1, because an eviction of the namespace ran meanwhile. */
+  unfilledReads = 0;
   /** Background refreshes started by hits close to expiry. */
   refreshes = 0;
   /** Misses of background work no request asked for (predictive pre-loads). */
@@ -44,6 +46,10 @@ export class L2Counters {
   writes = 0;
   errors = 0;
   timeouts = 0;
+  /** Evictions Redis refused (full, read-only, a script error). */
+  evictionFailures = 0;
+  /** Connections dropped and remade after repeated timeouts. */
+  connectionsReplaced = 0;
   /** Exponentially weighted moving average of L2 round trips, in ms. */
   latencyMs = 0;
   lastError: string | undefined;
@@ -79,6 +85,7 @@ export interface NamespaceStatsSnapshot {
   loadErrors: number;
   avgLoadMs: number;
   discardedLoads: number;
+  unfilledReads: number;
   refreshes: number;
   prefetches: number;
   evictions: number;
@@ -111,6 +118,7 @@ export function namespaceSnapshot(
     loadErrors: c.loadErrors,
     avgLoadMs: c.loads === 0 ? 0 : c.loadMsTotal / c.loads,
     discardedLoads: c.discardedLoads,
+    unfilledReads: c.unfilledReads,
     refreshes: c.refreshes,
     prefetches: c.prefetches,
     evictions: c.evictions,

@@ -6,7 +6,10 @@ import { CacheMetadataAccessor } from './cache-metadata.accessor.js';
 import { CacheableRegistry } from './cacheable-registry.js';
 import { requestScopedSkipped } from './cache.messages.js';
 import type { EvictionSet } from './eviction-set.js';
-import { HybridCacheService, MISS, type WrapOptions } from './hybrid-cache.service.js';
+import { CacheStack } from './cache-stack.js';
+import { HybridCacheService } from './hybrid-cache.service.js';
+import type { WrapOptions } from './load.js';
+import { MISS } from './read-through.handler.js';
 import type {
   CacheableOptions,
   CacheConfigOptions,
@@ -47,6 +50,7 @@ export class CacheExplorer {
     private readonly scanner: MetadataScanner,
     private readonly metadata: CacheMetadataAccessor,
     private readonly cache: HybridCacheService,
+    private readonly stack: CacheStack,
     private readonly registry: CacheableRegistry,
   ) {}
 
@@ -103,7 +107,7 @@ export class CacheExplorer {
     if (!name)
       throw new CacheDecoratorError(`${label}: no cache namespace (set one, or @CacheConfig on the class)`);
     try {
-      return this.cache.namespace(name);
+      return this.stack.namespaces.get(name);
     } catch (error) {
       throw new CacheDecoratorError(`${label}: ${(error as Error).message}`);
     }
@@ -135,7 +139,7 @@ export class CacheExplorer {
     options: CacheableOptions,
     config?: CacheConfigOptions,
   ): Method {
-    const cache = this.cache;
+    const reads = this.stack.reads;
     const registry = this.registry;
     const ns = this.namespaceFor(label, options.namespace, config);
     const keyOf = this.keyFunction(label, options);
@@ -143,10 +147,10 @@ export class CacheExplorer {
     const { condition, unless, tags } = options;
     const plain = ttlMs === undefined && !unless && !tags;
     return function cached(this: unknown, ...args: unknown[]) {
-      if (condition && !condition(...args)) return cache.bypass(ns, () => original.apply(this, args));
+      if (condition && !condition(...args)) return reads.bypass(ns, () => original.apply(this, args));
       const relativeKey = encodeKey(keyOf(...args));
       // The hit path first: no loader or options are built for a read L1 answers.
-      const hit = cache.hitL1(ns, relativeKey);
+      const hit = reads.hitL1(ns, relativeKey);
       let read: Promise<unknown>;
       if (hit !== MISS) read = Promise.resolve(hit);
       else {
@@ -157,12 +161,12 @@ export class CacheExplorer {
               unless: unless && ((result) => unless(result, ...args)),
               tags: tags && ((result) => tags(result, ...args)),
             };
-        read = cache.readThrough(ns, relativeKey, () => original.apply(this, args), wrapOptions);
+        read = reads.readThrough(ns, relativeKey, () => original.apply(this, args), wrapOptions);
       }
       const observer = registry.observer;
       if (observer !== undefined) {
         const key = ns.keyPrefix + relativeKey;
-        observer.observe({ label, args, namespace: ns, key, l1Hit: cache.lastReadHitL1 });
+        observer.observe({ label, args, namespace: ns, key, l1Hit: hit !== MISS });
       }
       return read;
     };

@@ -22,6 +22,7 @@ import { resolveCacheOptions, type CacheModuleOptions, type ResolvedCacheOptions
 import { VIDCACHE_OPTIONS, VIDCACHE_REDIS } from './cache.constants.js';
 import { CacheExplorer } from './cache.explorer.js';
 import { createCompatCacheManager } from './compat-cache-manager.js';
+import { CacheStack } from './cache-stack.js';
 import { HybridCacheService } from './hybrid-cache.service.js';
 import { createRedisConnections, type RedisConnections } from './redis-connections.js';
 
@@ -42,6 +43,7 @@ const sharedProviders: Provider[] = [
     useFactory: createCompatCacheManager,
   },
   CacheContext,
+  CacheStack,
   HybridCacheService,
   CacheMetadataAccessor,
   CacheExplorer,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CacheNamespace } from './hybrid-cache.service.js';
+import type { CacheNamespace } from './namespaces.js';
 
 /** One call of a `@Cacheable` method, as an access observer sees it. */
 export interface CacheableCall {

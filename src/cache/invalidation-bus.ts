@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { RedisClient } from './stores/redis.store.js';
-import { busResubscribed } from './cache.messages.js';
+import { busDeaf, busResubscribed } from './cache.messages.js';
+import { coarseClock } from './coarse-clock.js';
 import { evictionSetSize, type EvictionSet } from './eviction-set.js';
 
 interface BusMessage extends EvictionSet {
@@ -35,13 +36,22 @@ export function parseBusMessage(raw: string): BusMessage | undefined {
   return m as unknown as BusMessage;
 }
 
+/** How often a replica says it is alive, and how long a silence makes a listener deaf. */
+export interface BusTiming {
+  readonly heartbeatMs: number;
+  readonly deafAfterMs: number;
+}
+
 /**
  * Tells the other replicas what this one evicted, over Redis pub/sub, so they drop it from their
  * L1. Evictions made in the same tick go out as one message (split past a size bound); a message
  * carries keys, never values, and the sender's id.
  *
- * Pub/sub does not redeliver: a replica whose subscription was interrupted may have missed
- * messages, so on resubscription it is told to drop its L1 (`onResubscribed`).
+ * Pub/sub does not redeliver, and a subscription can go silent without closing (Redis paused, a
+ * stalled network). So every replica publishes a heartbeat (an empty message) every `heartbeatMs`
+ * and listens for everyone's, its own included: a replica that heard nothing for `deafAfterMs` is
+ * deaf, {@link hears} turns false and L1 is not served until it hears again. When its subscription
+ * is re-established, it may have missed evictions, so it is told to drop its L1 (`onResubscribed`).
  */
 export class InvalidationBus {
   private readonly logger = new Logger(InvalidationBus.name);
@@ -50,8 +60,21 @@ export class InvalidationBus {
   private flushing: Promise<void> | undefined;
   private interrupted = false;
   private closed = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  /** When the channel was last heard (any message, ours included); 0: never. */
+  private heardAt = 0;
+  /** Real time, read cheaply: deafness is about messages arriving, not the cache's (replaceable) clock. */
+  private readonly clock = coarseClock();
   /** Counters for stats. */
-  readonly counters = { published: 0, received: 0, malformed: 0, resubscriptions: 0, publishErrors: 0 };
+  readonly counters = {
+    published: 0,
+    received: 0,
+    malformed: 0,
+    resubscriptions: 0,
+    heartbeatErrors: 0,
+    deafPeriods: 0,
+    deafMs: 0,
+  };
 
   constructor(
     private readonly publisher: RedisClient,
@@ -62,7 +85,16 @@ export class InvalidationBus {
       onEvictions: (set: EvictionSet) => void;
       onResubscribed: () => void;
     },
+    private readonly timing: BusTiming,
   ) {}
+
+  /**
+   * Whether this replica can currently hear evictions: the channel was heard within `deafAfterMs`.
+   * On every L1 hit, so it is one clock reading (cached for a millisecond) and a comparison.
+   */
+  hears(): boolean {
+    return this.clock() - this.heardAt <= this.timing.deafAfterMs;
+  }
 
   async start(): Promise<void> {
     this.subscriber.on('message', (channel: string, raw: string) => this.receive(channel, raw));
@@ -76,7 +108,23 @@ export class InvalidationBus {
       this.logger.warn(busResubscribed());
       this.handlers.onResubscribed();
     });
+    this.heartbeat = setInterval(() => this.beat(), this.timing.heartbeatMs).unref();
     await this.subscriber.subscribe(this.channel);
+    this.beat();
+  }
+
+  private beat(): void {
+    const message: BusMessage = {
+      v: 1,
+      s: this.instanceId,
+      keys: [],
+      patterns: [],
+      tags: [],
+      namespaces: [],
+    };
+    this.publisher
+      .publish(this.channel, JSON.stringify(message))
+      .catch(() => this.counters.heartbeatErrors++);
   }
 
   /** Queues evictions for the next message; resolves once that message is published. */
@@ -121,13 +169,31 @@ export class InvalidationBus {
       this.counters.malformed++;
       return;
     }
-    if (message.s === this.instanceId) return;
+    this.heard();
+    if (message.s === this.instanceId || evictionSetSize(message) === 0) return;
     this.counters.received++;
     this.handlers.onEvictions(message);
   }
 
+  /**
+   * The channel was heard. A silence alone loses nothing: pub/sub runs over one TCP connection, so
+   * what was published meanwhile arrives in order, before this message (a broken connection is the
+   * case that loses messages, and it ends in `onResubscribed`). It is counted and logged.
+   */
+  private heard(): void {
+    const now = Date.now();
+    const silentMs = now - this.heardAt;
+    if (this.heardAt !== 0 && silentMs > this.timing.deafAfterMs) {
+      this.counters.deafPeriods++;
+      this.counters.deafMs += silentMs;
+      this.logger.warn(busDeaf(silentMs));
+    }
+    this.heardAt = now;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.heartbeat);
     await this.flushing?.catch(() => undefined);
   }
 }
