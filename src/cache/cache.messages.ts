@@ -20,5 +20,5 @@ export const evictionRefused = (reason: string) =>
   `Redis refused an eviction (${reason}): old values removed with UNLINK where possible; L2 is skipped and the eviction replayed until Redis accepts it`;
 export const connectionReplaced = (timeouts: number) =>
   `L2 connection replaced after ${timeouts} consecutive timeouts: its replies can no longer be trusted to match its commands`;
-export const busDeaf = (silentMs: number) =>
-  `Invalidation bus was silent for ${silentMs} ms: L1 was not served meanwhile`;
+export const busDeaf = (silentMs: number, periods: number) =>
+  `Invalidation bus was silent for ${silentMs} ms (${periods} such silences so far): L1 is not served while the bus is silent`;

@@ -63,6 +63,7 @@ export class InvalidationBus {
   private heartbeat: NodeJS.Timeout | undefined;
   /** When the channel was last heard (any message, ours included); 0: never. */
   private heardAt = 0;
+  private warnedAt = 0;
   /** Real time, read cheaply: deafness is about messages arriving, not the cache's (replaceable) clock. */
   private readonly clock = coarseClock();
   /** Counters for stats. */
@@ -186,7 +187,11 @@ export class InvalidationBus {
     if (this.heardAt !== 0 && silentMs > this.timing.deafAfterMs) {
       this.counters.deafPeriods++;
       this.counters.deafMs += silentMs;
-      this.logger.warn(busDeaf(silentMs));
+      // Said at most once a minute (a busy event loop can make many short silences); all are counted.
+      if (now - this.warnedAt >= 60_000) {
+        this.warnedAt = now;
+        this.logger.warn(busDeaf(silentMs, this.counters.deafPeriods));
+      }
     }
     this.heardAt = now;
   }
