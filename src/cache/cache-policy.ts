@@ -47,7 +47,7 @@ export const BASE_POLICY: CachePolicy = {
   lockWaitMs: 0,
 };
 
-/** The namespaces the service uses, with the defaults of CACHE-SEMANTICS.md. */
+/** The namespaces the service uses, with their default policies. */
 export const DEFAULT_POLICIES: Readonly<Record<string, CachePolicyOptions>> = {
   user: { l1TtlMs: 30 * MINUTE, l2TtlMs: 30 * MINUTE, l1Share: 0.15 },
   video: { l1TtlMs: HOUR, l2TtlMs: HOUR, l1Share: 0.25, earlyRefresh: 0.1 },

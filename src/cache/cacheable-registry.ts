@@ -49,8 +49,4 @@ export class CacheableRegistry {
   get(label: string): CacheableMethod | undefined {
     return this.methods.get(label);
   }
-
-  labels(): string[] {
-    return [...this.methods.keys()];
-  }
 }

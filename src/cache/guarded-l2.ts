@@ -11,7 +11,7 @@ import {
   evictionRefused,
 } from './cache.messages.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
-import { evictionSetSize, PendingEvictions, type EvictionSet } from './eviction-set.js';
+import { evictionSet, evictionSetSize, PendingEvictions, type EvictionSet } from './eviction-set.js';
 import { attempt } from './flights.js';
 import type { InvalidationBus } from './invalidation-bus.js';
 import type { NamespaceRegistry } from './namespaces.js';
@@ -157,7 +157,7 @@ export class GuardedL2 {
   /** Writes a value (after a write to the source), then tells the other replicas to drop theirs. */
   async store(key: string, bytes: Buffer, ttlMs: number, tags: readonly string[] | undefined): Promise<void> {
     await this.call(() => this.redis.store(key, bytes, ttlMs, tags), 'write');
-    await this.bus.publish({ keys: [key], patterns: [], tags: [], namespaces: [] });
+    await this.bus.publish(evictionSet({ keys: [key] }));
   }
 
   /** Tombstones, epochs and tag sets of an eviction, each step bounded and counted. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { encodeKey, fullKey, patternGlob, type CacheKey, type KeyPattern } from './cache-keys.js';
 import { CacheStack } from './cache-stack.js';
-import type { EvictionSet } from './eviction-set.js';
+import { evictionSet, type EvictionSet } from './eviction-set.js';
 import type { L2Status } from './guarded-l2.js';
 import type { WrapOptions } from './load.js';
 import type { CacheNamespace } from './namespaces.js';
@@ -58,32 +58,22 @@ export class HybridCacheService {
 
   async deleteMany(namespace: string, keys: readonly CacheKey[]): Promise<void> {
     const ns = this.ns(namespace);
-    return this.evict({
-      keys: keys.map((key) => ns.keyPrefix + encodeKey(key)),
-      patterns: [],
-      tags: [],
-      namespaces: [],
-    });
+    return this.evict(evictionSet({ keys: keys.map((key) => ns.keyPrefix + encodeKey(key)) }));
   }
 
   /** Evicts the keys of a namespace matching a pattern; literal parts can never act as wildcards. */
   async deleteByPattern(namespace: string, pattern: KeyPattern): Promise<void> {
     const name = this.ns(namespace).name;
-    return this.evict({ keys: [], patterns: [[name, patternGlob(pattern)]], tags: [], namespaces: [] });
+    return this.evict(evictionSet({ patterns: [[name, patternGlob(pattern)]] }));
   }
 
   async deleteByTag(tags: string | readonly string[]): Promise<void> {
-    return this.evict({
-      keys: [],
-      patterns: [],
-      tags: typeof tags === 'string' ? [tags] : [...tags],
-      namespaces: [],
-    });
+    return this.evict(evictionSet({ tags: typeof tags === 'string' ? [tags] : [...tags] }));
   }
 
   /** Clears one namespace in L1, in Redis and on every replica; nothing outside it is touched. */
   async clearNamespace(namespace: string): Promise<void> {
-    return this.evict({ keys: [], patterns: [], tags: [], namespaces: [this.ns(namespace).name] });
+    return this.evict(evictionSet({ namespaces: [this.ns(namespace).name] }));
   }
 
   /** Applies an eviction in L1, in Redis and on every replica (what `@CacheEvict` calls). */

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { RedisClient } from './stores/redis.store.js';
 import { busDeaf, busResubscribed } from './cache.messages.js';
 import { coarseClock } from './coarse-clock.js';
-import { evictionSetSize, type EvictionSet } from './eviction-set.js';
+import { evictionSet, evictionSetSize, type EvictionSet } from './eviction-set.js';
 
 interface BusMessage extends EvictionSet {
   /** Format version. */
@@ -115,14 +115,7 @@ export class InvalidationBus {
   }
 
   private beat(): void {
-    const message: BusMessage = {
-      v: 1,
-      s: this.instanceId,
-      keys: [],
-      patterns: [],
-      tags: [],
-      namespaces: [],
-    };
+    const message: BusMessage = { v: 1, s: this.instanceId, ...evictionSet() };
     this.publisher
       .publish(this.channel, JSON.stringify(message))
       .catch(() => this.counters.heartbeatErrors++);
@@ -158,7 +151,7 @@ export class InvalidationBus {
       const chunk = keys.slice(i, i + MAX_ITEMS_PER_MESSAGE);
       yield first
         ? { v: 1, s: this.instanceId, keys: chunk, ...rest }
-        : { v: 1, s: this.instanceId, keys: chunk, patterns: [], tags: [], namespaces: [] };
+        : { v: 1, s: this.instanceId, ...evictionSet({ keys: chunk }) };
       first = false;
     }
   }

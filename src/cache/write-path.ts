@@ -3,7 +3,7 @@ import { deserialize } from 'node:v8';
 import { encodeEntry, type EncodedEntry } from './cache-codec.js';
 import { globMatcher, namespacePrefix } from './cache-keys.js';
 import { notCacheable } from './cache.messages.js';
-import { evictionSetSize, type EvictionSet } from './eviction-set.js';
+import { evictionSet, evictionSetSize, type EvictionSet } from './eviction-set.js';
 import type { Flights } from './flights.js';
 import type { GuardedL2 } from './guarded-l2.js';
 import type { CacheNamespace, NamespaceRegistry } from './namespaces.js';
@@ -16,8 +16,6 @@ export interface StoreOptions {
   /** Tags the entry, so that a tag eviction can remove it with others. */
   readonly tags?: readonly string[];
 }
-
-const keysOnly = (keys: readonly string[]): EvictionSet => ({ keys, patterns: [], tags: [], namespaces: [] });
 
 /**
  * Writes and evictions: where an eviction reaches this replica's L1 and loads in flight, Redis, and
@@ -88,7 +86,7 @@ export class WritePath {
     } catch (error) {
       // The write to the source succeeded; the old entry goes, the new one is simply not cached.
       this.logger.warn(notCacheable(key, (error as Error).message));
-      await this.evict(keysOnly([key]));
+      await this.evict(evictionSet({ keys: [key] }));
       return;
     }
     if (!this.l2) {
@@ -104,7 +102,7 @@ export class WritePath {
       } catch {
         // The new value could not be written: the old one must not be read anywhere instead.
         this.l1.drop(ns.name, key);
-        await this.l2.evict(keysOnly([key]));
+        await this.l2.evict(evictionSet({ keys: [key] }));
         return;
       }
       this.putL1(ns, key, deserialize(encoded.payload), freshUntil, ttlMs, options?.tags);

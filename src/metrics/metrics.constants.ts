@@ -1,7 +1,7 @@
 /** Every metric this service exports starts with it (the default process metrics too). */
 export const METRIC_PREFIX = 'vidcache_';
 
-/** The names dashboards and alerts rely on (the contract's, and a few more). */
+/** The names dashboards and alerts rely on. */
 export const METRIC = {
   cacheRequests: 'vidcache_cache_requests_total',
   cacheLoads: 'vidcache_cache_loads_total',
