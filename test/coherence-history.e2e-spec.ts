@@ -312,7 +312,7 @@ describe('the history checker itself, on a history written by hand', () => {
       serverError: op({ kind: 'read', start: 1_000, end: 1_010, status: 500 }),
       // Both older than the third write, acknowledged 500 ms before they started.
       refusedPastThird: op({ kind: 'read', start: 2_500, end: 2_510, value: refused }),
-      firstPastThird: op({ kind: 'read', start: 2_500, end: 2_510, value: first, tier: 'l2' }),
+      firstPastThird: op({ kind: 'read', start: 2_500, end: 2_510, value: first, tier: 'l2', replica: 1 }),
     };
     for (const operation of [...writes, ...Object.values(reads)]) history.record(operation);
 
@@ -336,6 +336,7 @@ describe('the history checker itself, on a history written by hand', () => {
       serverErrors: 1,
       outcomes: { 'read 200': 10, 'read 503': 1, 'read 500': 1, 'write 200': 2, 'write 503': 1 },
       violationsByTier: { l1: 5, l2: 1 },
+      violationsOnWritingReplica: 2,
     });
     history.forgetReads('p');
     expect(history.operations).toEqual(writes);
