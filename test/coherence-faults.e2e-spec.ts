@@ -4,6 +4,7 @@ import { AppProcess, buildIfNeeded } from './fixtures/app-process.js';
 import {
   controlClient,
   fillRedis,
+  l2Status,
   readVideo,
   sleep,
   STALENESS_BOUND_MS,
@@ -12,13 +13,17 @@ import {
   writeTitle,
 } from './fixtures/coherence.js';
 import { createTestDatabase, type TestDatabase } from './fixtures/database.js';
+import { waitFor } from './fixtures/deferred.js';
 import { freePort, RedisServerProcess, uniquePrefix } from './fixtures/redis.js';
+import { TcpProxy } from './fixtures/tcp-proxy.js';
 
 /**
  * Three ordinary situations in which an acknowledged write used to be undone by the cache, each
  * on a Redis server of the test's own (it is filled, killed and restarted) and on real replica
  * processes. Each asserts the staleness bound: once a write answered 2xx, every read that starts
- * more than STALENESS_BOUND_MS later, on any replica, returns the written value.
+ * more than STALENESS_BOUND_MS later, on any replica, returns the written value. And one
+ * robustness case: a connection that lost bytes (so its replies no longer match its commands)
+ * must not turn L2 off for good.
  */
 
 const videoId = (n: number) => `vid_${String(n).padStart(6, '0')}`;
@@ -29,6 +34,8 @@ interface Rig {
   control: Redis;
   database: TestDatabase;
   replicas: AppProcess[];
+  /** In front of Redis for the first replica, the others connect directly. */
+  proxy: TcpProxy;
   close(): Promise<void>;
 }
 
@@ -36,9 +43,12 @@ async function startRig(label: string, replicaCount: number): Promise<Rig> {
   const redis = new RedisServerProcess(await freePort());
   await redis.start();
   const control = controlClient(redis.url);
+  const proxy = new TcpProxy({ host: '127.0.0.1', port: redis.port });
+  const proxyUrl = `redis://127.0.0.1:${await proxy.listen()}`;
   const database = await createTestDatabase();
   const close = async () => {
     await Promise.all(replicas.map((replica) => replica.stop()));
+    await proxy.close();
     control.disconnect();
     await redis.stop();
     await database.drop();
@@ -47,13 +57,13 @@ async function startRig(label: string, replicaCount: number): Promise<Rig> {
   try {
     replicas = await startReplicas(
       { prefix: uniquePrefix(label), database },
-      Array.from({ length: replicaCount }, () => redis.url),
+      Array.from({ length: replicaCount }, (_, i) => (i === 0 ? proxyUrl : redis.url)),
     );
   } catch (error) {
     await close();
     throw error;
   }
-  return { redis, control, database, replicas, close };
+  return { redis, control, database, replicas, proxy, close };
 }
 
 /**
@@ -180,6 +190,63 @@ describe('coherence under the faults that used to undo acknowledged writes', () 
       }
       if (outcomes.length > 0) console.log(`Redis down, stale reads:\n  ${outcomes.join('\n  ')}`);
       expect(outcomes).toEqual([]);
+    } finally {
+      await rig.close();
+    }
+  }, 180_000);
+
+  it('a Redis connection that lost bytes is replaced: no read answers another video, and L2 is up again by itself', async () => {
+    const rig = await startRig('lost-bytes', 1);
+    const replica = rig.replicas[0]!;
+    try {
+      const ids = Array.from({ length: 10 }, (_, i) => videoId(i + 1));
+      const read = async (id: string) => {
+        const response = await replica.fetch(`/videos/${id}`).catch(() => undefined);
+        return response?.ok ? ((await response.json()) as { id: string }).id : undefined;
+      };
+      // Arrange: every video in L2; then commands and replies lost on the way for a while.
+      for (const id of ids) expect(await read(id)).toBe(id);
+      await waitFor(async () => (await l2Status(replica)) === 'up', 10_000);
+      rig.proxy.dropBytes();
+      const until = performance.now() + 2_000;
+      let n = 0;
+      while (performance.now() < until) {
+        await replica.fetch(`/videos/${ids[n++ % ids.length]!}`).catch(() => undefined);
+      }
+      rig.proxy.resume();
+
+      // Act: keep reading once bytes flow again, each round one video never read before, until
+      // the replica says L2 is up and that video did reach Redis through its connection.
+      const wrong: string[] = [];
+      let upAfterMs: number | undefined;
+      let last = '';
+      const resumed = performance.now();
+      for (let fresh = 100; performance.now() - resumed < 20_000; fresh++) {
+        for (const id of ids) {
+          const answered = await read(id);
+          if (answered !== undefined && answered !== id) wrong.push(`${id} answered as ${answered}`);
+        }
+        const probe = videoId(fresh);
+        expect(await read(probe)).toBe(probe);
+        await sleep(200);
+        const [, stored] = await rig.control.scan('0', 'MATCH', `*${probe}*`, 'COUNT', 100_000);
+        const status = await l2Status(replica);
+        last = `l2.status ${String(status)}, ${probe} ${stored.length > 0 ? 'in' : 'not in'} Redis`;
+        if (stored.length > 0 && status === 'up') {
+          upAfterMs = performance.now() - resumed;
+          break;
+        }
+      }
+
+      // Assert.
+      console.log(
+        `lost bytes: the proxy dropped ${rig.proxy.droppedBytes} bytes; L2 ` +
+          (upAfterMs === undefined
+            ? `still not up 20 s later (${last})`
+            : `up ${upAfterMs.toFixed(0)} ms after bytes flowed again`),
+      );
+      expect(wrong).toEqual([]);
+      expect(upAfterMs).toBeDefined();
     } finally {
       await rig.close();
     }
