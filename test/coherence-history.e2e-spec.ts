@@ -36,6 +36,7 @@ import { TcpProxy } from './fixtures/tcp-proxy.js';
  */
 
 const SOAK_SECONDS = Number(process.env.HISTORY_SOAK_SECONDS ?? 0);
+if (!(SOAK_SECONDS >= 0)) throw new Error(`HISTORY_SOAK_SECONDS must be a number of seconds`);
 const PHASE_MS = SOAK_SECONDS > 0 ? SOAK_SECONDS * 1_000 : 10_000;
 /** Within a phase: the fault starts after this share of it and is healed after this one. */
 const INJECT_AT = 0.2;
