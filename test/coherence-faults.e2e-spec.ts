@@ -68,7 +68,8 @@ async function startRig(label: string, replicaCount: number): Promise<Rig> {
 
 /**
  * Reads `id` on `replica` every 100 ms for `durationMs` from the moment the write was acknowledged
- * plus the bound, and returns the titles that were not the written one.
+ * plus the bound, and returns the reads that did not answer 200 with the written title. A read
+ * that fails counts too: the database is up in these cases, and Redis trouble must not fail a read.
  */
 async function staleReadsAfter(
   replica: AppProcess,
