@@ -115,11 +115,16 @@ describe('rate limiting', () => {
       createOpsApp({ cache: { prefix: own, redisUrl: server.url }, env, controllers: [HelloController] });
     const replicas = [await boot(), await boot()];
     try {
-      // Each replica learns how many replicas are present from its own syncs.
-      for (const app of replicas) expect((await hit(app, '/hello', '10.0.0.1')).statusCode).toBe(200);
-      await waitFor(() =>
-        replicas.every((app) => app.get<LocalFirstThrottlerStorage>(ThrottlerStorage).knownReplicas === 2),
-      );
+      // Each replica learns how many replicas are present when it renews its own presence, which
+      // it does (at most once a second) with the syncs of its traffic.
+      let client = 0;
+      await waitFor(async () => {
+        for (const app of replicas)
+          expect((await hit(app, '/hello', `10.0.0.${++client}`)).statusCode).toBe(200);
+        return replicas.every(
+          (app) => app.get<LocalFirstThrottlerStorage>(ThrottlerStorage).knownReplicas === 2,
+        );
+      });
       await server.kill();
       await waitFor(() =>
         replicas.every((app) => app.get<RedisConnections>(VIDCACHE_REDIS).client.status !== 'ready'),

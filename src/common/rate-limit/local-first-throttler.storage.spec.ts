@@ -8,6 +8,7 @@ import {
   LocalFirstThrottlerStorage,
   type LocalFirstThrottlerStorageOptions,
 } from './local-first-throttler.storage.js';
+import { PRESENCE_REFRESH_MS } from './rate-limit.constants.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MINUTE = 60_000;
@@ -113,9 +114,12 @@ describe('LocalFirstThrottlerStorage', () => {
   });
 
   it('while Redis is down each replica admits its share: the limit divided by the replicas last seen', async () => {
-    const [a, b] = [storage(), storage()];
-    await Promise.all([a.onApplicationBootstrap(), b.onApplicationBootstrap()]);
-    await a.onApplicationBootstrap(); // a learns that b is present too
+    let now = Date.now();
+    const [a, b] = [storage({ clock: () => now }), storage({ clock: () => now })];
+    await a.onApplicationBootstrap();
+    await b.onApplicationBootstrap();
+    now += PRESENCE_REFRESH_MS;
+    await a.onApplicationBootstrap(); // a renews its presence, and learns that b is present too
     expect(a.knownReplicas).toBe(2);
 
     status = 'down';

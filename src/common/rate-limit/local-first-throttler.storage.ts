@@ -9,24 +9,29 @@ import {
   MAX_RATE_LIMIT_COUNTERS,
   RATE_LIMIT_HASH_TAG,
   RATE_LIMIT_SYNC_TIMEOUT_MS,
+  PRESENCE_REFRESH_MS,
   REPLICA_PRESENCE_MS,
 } from './rate-limit.constants.js';
 import { countingAlone, countingTogether } from './rate-limit.messages.js';
 
 /**
- * One sync of a replica: marks the replica present (a sorted set scored by Redis's own clock, so
- * replicas' clocks do not matter) and adds, per counter, the hits admitted since the last sync.
- * A counter's window starts with its first hit anywhere (PEXPIRE when new), so every replica
- * adopts the same window end. Returns { present replicas, then total and window ms left per counter }.
+ * One sync of a replica: adds, per counter, the hits admitted since the last sync. A counter's
+ * window starts with its first hit anywhere (PEXPIRE when new), so every replica adopts the same
+ * window end. Now and then (ARGV[1] not empty) it also marks the replica present, in a sorted set
+ * scored by Redis's own clock so that replicas' clocks do not matter, and counts those present.
+ * Returns { present replicas or -1, then total and window ms left per counter }.
  */
 const SYNC = new RedisScript(`
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local presence = tonumber(ARGV[2])
-redis.call('ZADD', KEYS[1], now, ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - presence)
-redis.call('PEXPIRE', KEYS[1], presence)
-local reply = {redis.call('ZCARD', KEYS[1])}
+local reply = {-1}
+if ARGV[1] ~= '' then
+  local time = redis.call('TIME')
+  local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  local presence = tonumber(ARGV[2])
+  redis.call('ZADD', KEYS[1], now, ARGV[1])
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - presence)
+  redis.call('PEXPIRE', KEYS[1], presence)
+  reply[1] = redis.call('ZCARD', KEYS[1])
+end
 for i = 2, #KEYS do
   local total = redis.call('INCRBY', KEYS[i], ARGV[2 * i - 1])
   local ttl = redis.call('PTTL', KEYS[i])
@@ -39,7 +44,6 @@ for i = 2, #KEYS do
 end
 return reply
 `);
-
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 /** One client's count in one window, as this replica knows it. */
@@ -87,10 +91,10 @@ const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
  * what the other replicas admit for that client during one sync interval plus a round trip, and
  * shrinks near the limit. Rejected requests are not counted, so a blocked client costs Redis nothing.
  *
- * While Redis is down (the cache's circuit is open, or a sync fails or times out), each replica
- * also caps what it admits itself to `floor(limit / replicas present)`, the replicas present being
- * those that synced within {@link REPLICA_PRESENCE_MS} as last seen (1 when never seen). Hits admitted
- * meanwhile are sent when Redis answers again.
+ * While Redis is down (the connection is not up, the cache's circuit is open, or a sync fails or
+ * times out), each replica also caps what it admits itself to `floor(limit / replicas present)`:
+ * the replicas that announced themselves within {@link REPLICA_PRESENCE_MS}, as this replica last
+ * saw them (1 when it never reached Redis). Hits admitted meanwhile are sent when Redis is back.
  */
 export class LocalFirstThrottlerStorage
   implements ThrottlerStorage, OnApplicationBootstrap, OnApplicationShutdown
@@ -100,6 +104,7 @@ export class LocalFirstThrottlerStorage
   /** Counters with unsent hits: a sync visits these, never the whole map. */
   private readonly unsent = new Set<Counter>();
   private prunedAt = 0;
+  private announcedAt = Number.NEGATIVE_INFINITY;
   private readonly replicasKey: string;
   private readonly syncIntervalMs: number;
   private readonly clock: () => number;
@@ -131,7 +136,7 @@ export class LocalFirstThrottlerStorage
     if (this.hasPending() && this.options.l2Status() !== 'down') await this.send();
   }
 
-  /** Replicas present at the last successful sync (this one included). */
+  /** Replicas present when this one last announced itself (this one included). */
   get knownReplicas(): number {
     return this.replicas;
   }
@@ -160,7 +165,7 @@ export class LocalFirstThrottlerStorage
     // other replicas cannot see, so they are sent as soon as they are a fair part of what is left.
     const left = limit - estimate - 1;
     // While counting alone, only the timer retries Redis: a request never triggers a call that fails.
-    const eager = !this.degraded && counter.pending >= Math.max(1, Math.ceil(left / (2 * this.replicas)));
+    const eager = !this.isAlone() && counter.pending >= Math.max(1, Math.ceil(left / (2 * this.replicas)));
     if (eager) void this.sync();
     else this.schedule();
 
@@ -232,8 +237,10 @@ export class LocalFirstThrottlerStorage
     this.timer.unref();
   }
 
+  /** Counting alone: no Redis, a failed sync, or a connection that is not up (read at no cost). */
   private isAlone(): boolean {
-    return this.degraded || !this.options.redis;
+    const { redis } = this.options;
+    return !redis || this.degraded || redis.client.status !== 'ready';
   }
 
   private share(limit: number): number {
@@ -283,7 +290,8 @@ export class LocalFirstThrottlerStorage
     }
     this.unsent.clear();
     const keys = [this.replicasKey, ...batch.map(({ counter }) => counter.redisKey)];
-    const args: (string | number)[] = [instanceId, REPLICA_PRESENCE_MS];
+    const announce = this.clock() - this.announcedAt >= PRESENCE_REFRESH_MS;
+    const args: (string | number)[] = [announce ? instanceId : '', REPLICA_PRESENCE_MS];
     for (const { counter, sent } of batch) args.push(sent, counter.windowMs);
 
     try {
@@ -293,7 +301,10 @@ export class LocalFirstThrottlerStorage
         'rate-limit sync',
       )) as number[];
       const answeredAt = this.clock();
-      this.replicas = Math.max(1, reply[0] ?? 1);
+      if (announce) {
+        this.announcedAt = answeredAt;
+        this.replicas = Math.max(1, reply[0] ?? 1);
+      }
       batch.forEach(({ counter, generation, sent }, i) => {
         if (counter.generation !== generation) return;
         counter.inFlight -= sent;

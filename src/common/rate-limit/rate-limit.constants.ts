@@ -10,6 +10,9 @@ export const RATE_LIMIT_SYNC_TIMEOUT_MS = 500;
  */
 export const REPLICA_PRESENCE_MS = 120_000;
 
+/** How often a replica renews its presence (and learns how many are present), at most. */
+export const PRESENCE_REFRESH_MS = 1_000;
+
 /** Bound of the per-client counters one replica keeps; expired ones are dropped first, then the oldest. */
 export const MAX_RATE_LIMIT_COUNTERS = 100_000;
 
