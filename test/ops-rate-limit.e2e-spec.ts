@@ -107,6 +107,60 @@ describe('rate limiting', () => {
     });
   });
 
+  describe('two replicas, 200 per minute, over HTTP: the overshoot', () => {
+    const OVERSHOOT_LIMIT = 200;
+
+    /**
+     * Boots two replicas on one Redis (a prefix of their own, so the client starts with a full
+     * budget), sends `count` requests from one client, `inFlight` at a time, each alternating
+     * between the replicas, and answers how many passed.
+     */
+    const measure = async (count: number, inFlight: number) => {
+      const shared = prefix();
+      const boot = () =>
+        createOpsApp({
+          cache: { prefix: shared, redisUrl: TEST_REDIS_URL },
+          env: { RATE_LIMIT_MAX: String(OVERSHOOT_LIMIT), RATE_LIMIT_TTL_MS: '60000' },
+          controllers: [HelloController],
+        });
+      const replicas = [await boot(), await boot()];
+      try {
+        const urls = await Promise.all(
+          replicas.map(async (app) => {
+            await app.listen(0, '127.0.0.1');
+            return `${await app.getUrl()}/hello`;
+          }),
+        );
+        let sent = 0;
+        let passed = 0;
+        const client = async (lane: number) => {
+          while (sent < count) {
+            const response = await fetch(urls[(sent++ + lane) % 2]!);
+            await response.arrayBuffer();
+            if (response.status === 200) passed++;
+            else expect(response.status).toBe(429);
+          }
+        };
+        await Promise.all(Array.from({ length: inFlight }, (_, lane) => client(lane)));
+        return passed;
+      } finally {
+        await closeAll(...replicas);
+      }
+    };
+
+    it.each([1, 16])(
+      'one client, %i request(s) in flight, alternating between the replicas: 180 to 250 of 400 pass',
+      async (inFlight) => {
+        const passed = await measure(400, inFlight);
+        console.info(
+          `two replicas, limit ${OVERSHOOT_LIMIT}/min, 400 requests, ${inFlight} in flight: ${passed} passed`,
+        );
+        expect(passed).toBeGreaterThanOrEqual(180);
+        expect(passed).toBeLessThanOrEqual(250);
+      },
+    );
+  });
+
   it('while Redis is down each replica admits its share (limit / replicas), without delaying requests', async () => {
     const server = new RedisServerProcess(await freePort());
     await server.start();

@@ -132,9 +132,11 @@ describe('LocalFirstThrottlerStorage', () => {
     expect(await passed(a)).toBe(5);
   });
 
-  it('a hanging or failing Redis never delays a request; the replica counts alone and sends later', async () => {
-    const failing = { client: { evalsha: () => Promise.reject(new Error('Connection is closed.')) } };
-    const hanging = { client: { evalsha: () => new Promise(() => undefined) } };
+  it('a hanging or failing Redis never delays a request; the replica counts alone', async () => {
+    const failing = {
+      client: { status: 'ready', evalsha: () => Promise.reject(new Error('Connection is closed.')) },
+    };
+    const hanging = { client: { status: 'ready', evalsha: () => new Promise(() => undefined) } };
     for (const broken of [failing, hanging]) {
       const s = storage({ redis: broken as unknown as RedisConnections, syncIntervalMs: 10 });
       const started = performance.now();
@@ -152,6 +154,27 @@ describe('LocalFirstThrottlerStorage', () => {
     await waitFor(async () => (await stored('ip-7')) === 3);
     await new Promise((resolve) => setTimeout(resolve, 120)); // two more sync intervals
     expect(await stored('ip-7')).toBe(3);
+  });
+
+  it('hits admitted while the connection is down are sent once it is up again', async () => {
+    let up = false;
+    const switching = {
+      get status() {
+        return up ? client.status : 'reconnecting';
+      },
+      evalsha: client.evalsha.bind(client),
+      eval: client.eval.bind(client),
+    };
+    const s = storage({ redis: { client: switching } as unknown as RedisConnections });
+    for (let i = 0; i < 3; i++) {
+      expect((await s.increment('ip-9', MINUTE, 10, MINUTE, 'default')).isBlocked).toBe(false);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 120)); // two sync intervals: nothing sent
+    expect(await client.exists(counterKey('ip-9'))).toBe(0);
+
+    up = true;
+    await s.increment('ip-9', MINUTE, 10, MINUTE, 'default');
+    await waitFor(async () => (await stored('ip-9')) === 4);
   });
 
   it('without Redis (memory-only mode) counts in memory, alone', async () => {

@@ -133,7 +133,8 @@ export class LocalFirstThrottlerStorage
     this.timer = undefined;
     this.closed = true;
     await this.syncing;
-    if (this.hasPending() && this.options.l2Status() !== 'down') await this.send();
+    const up = this.options.l2Status() !== 'down' && this.options.redis?.client.status === 'ready';
+    if (this.hasPending() && up) await this.send();
   }
 
   /** Replicas present when this one last announced itself (this one included). */
@@ -152,10 +153,15 @@ export class LocalFirstThrottlerStorage
     const counter = this.counter(`${throttlerName}:${key}`, ttl, now);
     const estimate = counter.synced + counter.inFlight + counter.pending;
 
-    if (now < counter.blockedUntil) return this.blocked(counter, estimate, now);
-    if (estimate >= limit || (this.isAlone() && counter.own >= this.share(limit))) {
+    if (now < counter.blockedUntil) return this.blocked(counter, estimate, counter.blockedUntil - now);
+    if (estimate >= limit) {
       counter.blockedUntil = now + blockDuration;
-      return this.blocked(counter, estimate, now);
+      return this.blocked(counter, estimate, blockDuration);
+    }
+    // Over its share while counting alone, a replica refuses without blocking: once Redis answers
+    // again (perhaps after one lost reply), the shared count decides.
+    if (this.isAlone() && counter.own >= this.share(limit)) {
+      return this.blocked(counter, estimate, counter.windowEndsAt - now);
     }
 
     counter.pending++;
@@ -177,12 +183,12 @@ export class LocalFirstThrottlerStorage
     };
   }
 
-  private blocked(counter: Counter, estimate: number, now: number): ThrottlerStorageRecord {
+  private blocked(counter: Counter, estimate: number, retryAfterMs: number): ThrottlerStorageRecord {
     return {
       totalHits: estimate + 1,
-      timeToExpire: seconds(counter.windowEndsAt - now),
+      timeToExpire: seconds(counter.windowEndsAt - this.clock()),
       isBlocked: true,
-      timeToBlockExpire: seconds(counter.blockedUntil - now),
+      timeToBlockExpire: seconds(retryAfterMs),
     };
   }
 
@@ -250,9 +256,10 @@ export class LocalFirstThrottlerStorage
   /**
    * Sends every counter's unsent hits in one script call and adopts the totals it answers. Steps:
    * 1. one sync at a time (a request made meanwhile runs right after);
-   * 2. skip while the cache's circuit says Redis is down (the replica counts alone);
+   * 2. skip while the connection is not up or the cache's circuit is open (the replica counts alone);
    * 3. move pending hits to in flight, run the script within the bound;
-   * 4. on success adopt totals, window ends and the replica count; on failure put the hits back.
+   * 4. on success adopt totals, window ends and the replica count; on failure keep the hits as
+   *    sent (at most once) and count alone until a sync succeeds.
    */
   private async sync(): Promise<void> {
     if (!this.options.redis || this.closed) return;
@@ -260,8 +267,11 @@ export class LocalFirstThrottlerStorage
       this.syncAgain = true;
       return;
     }
-    if (this.options.l2Status() === 'down') {
-      this.countAlone('Redis is down');
+    // Hits are only sent on a connection that is up: a call that fails after being sent is not
+    // retried (see send), so what waits for Redis to come back must not be sent into the void.
+    const status = this.options.redis.client.status;
+    if (this.options.l2Status() === 'down' || status !== 'ready') {
+      this.countAlone(status === 'ready' ? 'Redis is down' : `Redis connection ${status}`);
       if (this.hasPending()) this.schedule();
       return;
     }
@@ -315,11 +325,13 @@ export class LocalFirstThrottlerStorage
       });
       this.countTogether();
     } catch (error) {
+      // The script may have run even though its reply was lost (a timeout under load): sending the
+      // hits again could count them twice and refuse clients under their limit. They are counted
+      // at most once instead; this replica keeps them in its own view.
       for (const { counter, generation, sent } of batch) {
         if (counter.generation !== generation) continue;
         counter.inFlight -= sent;
-        counter.pending += sent;
-        this.unsent.add(counter);
+        counter.synced += sent;
       }
       this.countAlone((error as Error).message);
     }
