@@ -164,8 +164,13 @@ export class LocalFirstThrottlerStorage
       return this.blocked(counter, estimate, counter.windowEndsAt - now);
     }
 
-    counter.pending++;
     counter.own++;
+    if (!this.options.redis) {
+      // Memory-only mode: nothing to share, this replica's count is the whole count.
+      counter.synced++;
+      return this.admitted(counter, estimate, now);
+    }
+    counter.pending++;
     this.unsent.add(counter);
     // Far from the limit, the timer's batches are enough; close to it, unsent hits are what the
     // other replicas cannot see, so they are sent as soon as they are a fair part of what is left.
@@ -174,7 +179,10 @@ export class LocalFirstThrottlerStorage
     const eager = !this.isAlone() && counter.pending >= Math.max(1, Math.ceil(left / (2 * this.replicas)));
     if (eager) void this.sync();
     else this.schedule();
+    return this.admitted(counter, estimate, now);
+  }
 
+  private admitted(counter: Counter, estimate: number, now: number): ThrottlerStorageRecord {
     return {
       totalHits: estimate + 1,
       timeToExpire: seconds(counter.windowEndsAt - now),
@@ -290,7 +298,8 @@ export class LocalFirstThrottlerStorage
   /** Steps 3 and 4 of {@link sync}. */
   private async send(): Promise<void> {
     const { redis, instanceId } = this.options;
-    if (!redis) return;
+    const announce = this.clock() - this.announcedAt >= PRESENCE_REFRESH_MS;
+    if (!redis || (this.unsent.size === 0 && !announce)) return;
 
     const batch: { counter: Counter; generation: number; sent: number }[] = [];
     for (const counter of this.unsent) {
@@ -300,7 +309,6 @@ export class LocalFirstThrottlerStorage
     }
     this.unsent.clear();
     const keys = [this.replicasKey, ...batch.map(({ counter }) => counter.redisKey)];
-    const announce = this.clock() - this.announcedAt >= PRESENCE_REFRESH_MS;
     const args: (string | number)[] = [announce ? instanceId : '', REPLICA_PRESENCE_MS];
     for (const { counter, sent } of batch) args.push(sent, counter.windowMs);
 
