@@ -66,6 +66,12 @@ describe('an L1 hit makes no network call, with every production default on', ()
   let redis: Redis;
   let service: TestApp;
   let app: NestFastifyApplication;
+  let base: string;
+  const get = async (path: string) => {
+    const response = await fetch(`${base}${path}`);
+    await response.arrayBuffer();
+    return response;
+  };
 
   beforeAll(async () => {
     server = new RedisServerProcess(await freePort());
@@ -79,7 +85,11 @@ describe('an L1 hit makes no network call, with every production default on', ()
       env: { REDIS_URL: server.url, WARMUP_ON_BOOT: 'true', RATE_LIMIT_MAX: '1000' },
     });
     app = service.app;
-    await waitFor(async () => (await app.inject({ url: '/health/ready' })).statusCode === 200, 20_000);
+    // Over HTTP on the loopback, as clients reach it: each request goes through the event loop,
+    // so the limiter's timer runs between requests as it does in production.
+    await app.listen(0, '127.0.0.1');
+    base = await app.getUrl();
+    await waitFor(async () => (await get('/health/ready')).status === 200, 20_000);
   });
   afterAll(async () => {
     await service?.close();
@@ -88,25 +98,29 @@ describe('an L1 hit makes no network call, with every production default on', ()
   });
 
   const warmRead = async (i: number) => {
-    const response = await app.inject({ method: 'GET', url: `/videos/${IDS[i % IDS.length]}` });
-    expect(response.statusCode).toBe(200);
-    expect(response.headers['cache-status']).toBe('vidcache; hit; detail=l1');
+    const response = await get(`/videos/${IDS[i % IDS.length]}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-status')).toBe('vidcache; hit; detail=l1');
   };
 
-  /** Redis commands over one phase of `PHASE_MS`, with `reads` warm reads spread over it. */
+  /**
+   * Redis commands over one phase of at least `PHASE_MS`, with `reads` warm reads spread over it
+   * (a loaded machine may take longer to send them: the phase's real length is measured).
+   */
   const phase = async (reads: number) => {
     const before = await commandCalls(redis);
+    const started = performance.now();
     await spread(reads, PHASE_MS, warmRead);
     // The limiter's last batch leaves at most one sync interval after the last read.
     await sleep(DEFAULT_RATE_LIMIT_SYNC_MS * 4);
-    return ranBetween(before, await commandCalls(redis));
+    const ran = ranBetween(before, await commandCalls(redis));
+    return { reads, ran, ms: performance.now() - started };
   };
 
   it("a few hundred warm reads send no command to Redis but the rate limiter's timed batches, which do not grow with the reads", async () => {
     for (const id of IDS) {
       await waitFor(
-        async () =>
-          (await app.inject({ url: `/videos/${id}` })).headers['cache-status'] === 'vidcache; hit; detail=l1',
+        async () => (await get(`/videos/${id}`)).headers.get('cache-status') === 'vidcache; hit; detail=l1',
       );
     }
     // The boot's warm-up (and what it sets off) writes to Redis for a while after readiness:
@@ -118,24 +132,30 @@ describe('an L1 hit makes no network call, with every production default on', ()
     }, 60_000);
 
     const idle = await phase(0);
-    const few = await phase(30);
-    const many = await phase(300);
+    const phases = [await phase(30), await phase(300)];
     const total = (ran: Record<string, number>) => Object.values(ran).reduce((sum, calls) => sum + calls, 0);
     console.info(
-      `Redis commands per ${PHASE_MS} ms phase (besides INFO): idle ${JSON.stringify(idle)}; ` +
-        `30 L1 hits ${JSON.stringify(few)}; 300 L1 hits ${JSON.stringify(many)}; ` +
-        `per L1 hit: ${((total(many) - total(idle)) / 300).toFixed(3)} commands, ` +
-        `${(scriptCalls(many) / 300).toFixed(3)} script calls`,
+      `Redis commands besides INFO: idle ${Math.round(idle.ms)} ms ${JSON.stringify(idle.ran)}; ` +
+        phases
+          .map(
+            ({ reads, ran, ms }) =>
+              `${reads} L1 hits in ${Math.round(ms)} ms ${JSON.stringify(ran)}: ` +
+              `${(total(ran) / reads).toFixed(3)} commands and ${(scriptCalls(ran) / reads).toFixed(3)} script calls per hit`,
+          )
+          .join('; '),
     );
 
     // Nothing on an L1 hit's path talks to Redis: no cache read, no bus, no lock, nothing.
-    expect(outsideSync(few)).toEqual(outsideSync(idle));
-    expect(outsideSync(many)).toEqual(outsideSync(idle));
+    for (const { ran } of phases) expect(outsideSync(ran)).toEqual(outsideSync(idle.ran));
     // The rate limiter shares its counts by timed batches: at most one per sync interval while
-    // there is traffic, so ten times the reads over the same time cost (nearly) no more calls.
-    // (Per request they were 1 script call and 3 commands inside it, before.)
-    const ticks = Math.ceil((PHASE_MS + DEFAULT_RATE_LIMIT_SYNC_MS * 4) / DEFAULT_RATE_LIMIT_SYNC_MS) + 1;
-    expect(scriptCalls(many)).toBeLessThanOrEqual(ticks);
-    expect((scriptCalls(many) - scriptCalls(few)) / (300 - 30)).toBeLessThan(0.1);
+    // there is traffic, however many reads the interval holds (per read, the previous limiter sent
+    // one script call and 3 commands inside it). Inside each call: INCRBY and PTTL (and PEXPIRE
+    // for a new window) per client, and the replica's presence (5 commands) at most once a
+    // second; so nothing a read did can hide among them.
+    for (const { ran, ms } of phases) {
+      expect(scriptCalls(ran)).toBeLessThanOrEqual(Math.ceil(ms / DEFAULT_RATE_LIMIT_SYNC_MS) + 1);
+      const inside = total(ran) - total(outsideSync(ran)) - scriptCalls(ran);
+      expect(inside).toBeLessThanOrEqual(3 * scriptCalls(ran) + 5 * (Math.ceil(ms / 1_000) + 1));
+    }
   });
 });
