@@ -44,6 +44,7 @@ for i = 2, #KEYS do
 end
 return reply
 `);
+
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 /** One client's count in one window, as this replica knows it. */
