@@ -64,7 +64,7 @@ describe('LocalFirstThrottlerStorage', () => {
 
   it('two replicas share one limit: alternating requests pass close to it, never far over', async () => {
     const [a, b] = [storage(), storage()];
-    await Promise.all([a.onApplicationBootstrap(), b.onApplicationBootstrap()]);
+    await Promise.all([a.announce(), b.announce()]);
     let passed = 0;
     for (let i = 0; i < 400; i++) {
       const record = await (i % 2 ? a : b).increment('ip-2', MINUTE, 200, MINUTE, 'default');
@@ -116,10 +116,10 @@ describe('LocalFirstThrottlerStorage', () => {
   it('while Redis is down each replica admits its share: the limit divided by the replicas last seen', async () => {
     let now = Date.now();
     const [a, b] = [storage({ clock: () => now }), storage({ clock: () => now })];
-    await a.onApplicationBootstrap();
-    await b.onApplicationBootstrap();
+    await a.announce();
+    await b.announce();
     now += PRESENCE_REFRESH_MS;
-    await a.onApplicationBootstrap(); // a renews its presence, and learns that b is present too
+    await a.announce(); // a renews its presence, and learns that b is present too
     expect(a.knownReplicas).toBe(2);
 
     status = 'down';

@@ -123,9 +123,17 @@ export class LocalFirstThrottlerStorage
     this.clock = options.clock ?? Date.now;
   }
 
-  /** Marks this replica present at start-up, so the others' shares account for it before it has traffic. */
-  async onApplicationBootstrap(): Promise<void> {
-    await this.sync();
+  /** Start-up does not wait for Redis: the replica announces itself in the background. */
+  onApplicationBootstrap(): void {
+    void this.announce();
+  }
+
+  /**
+   * Marks this replica present (with any unsent hits), so the others' shares account for it
+   * before it has traffic. Resolves once Redis answered or the attempt failed.
+   */
+  announce(): Promise<void> {
+    return this.sync();
   }
 
   /** Sends what is left (best effort, bounded) and stops the timer. */
