@@ -18,7 +18,10 @@ function statsWith(pendingEvictions: number, bus: CacheStatsSnapshot['bus']): Ca
       timeouts: 0,
       circuitOpened: 0,
       pendingEvictions,
+      evictionFailures: 0,
+      connectionsReplaced: 0,
       lastError: undefined,
+      reason: undefined,
     },
     bus,
     inFlight: 0,
@@ -47,19 +50,32 @@ describe('cache metrics the alert rules need', () => {
 
   it('exports the bus counters published, received and resubscriptions as counters', async () => {
     const registry = new Registry();
-    let bus = { published: 4, received: 7, malformed: 1, resubscriptions: 0, publishErrors: 0 };
+    let bus = {
+      published: 4,
+      received: 7,
+      malformed: 1,
+      resubscriptions: 0,
+      heartbeatErrors: 0,
+      hearing: true,
+      deafPeriods: 0,
+      deafMs: 0,
+    };
     registerCacheMetrics(registry, () => statsWith(0, bus));
 
     expect(await samples(registry, 'vidcache_cache_bus_')).toEqual([
       'vidcache_cache_bus_published_total 4',
       'vidcache_cache_bus_received_total 7',
       'vidcache_cache_bus_resubscriptions_total 0',
+      'vidcache_cache_bus_hearing 1',
+      'vidcache_cache_bus_deaf_seconds_total 0',
     ]);
-    bus = { ...bus, received: 9, resubscriptions: 1 };
+    bus = { ...bus, received: 9, resubscriptions: 1, hearing: false, deafPeriods: 1, deafMs: 1500 };
     expect(await samples(registry, 'vidcache_cache_bus_')).toEqual([
       'vidcache_cache_bus_published_total 4',
       'vidcache_cache_bus_received_total 9',
       'vidcache_cache_bus_resubscriptions_total 1',
+      'vidcache_cache_bus_hearing 0',
+      'vidcache_cache_bus_deaf_seconds_total 1.5',
     ]);
     const text = await registry.metrics();
     expect(text).toContain('# TYPE vidcache_cache_bus_received_total counter');
@@ -75,6 +91,8 @@ describe('cache metrics the alert rules need', () => {
       'vidcache_cache_bus_published_total 0',
       'vidcache_cache_bus_received_total 0',
       'vidcache_cache_bus_resubscriptions_total 0',
+      'vidcache_cache_bus_hearing 1',
+      'vidcache_cache_bus_deaf_seconds_total 0',
     ]);
   });
 });

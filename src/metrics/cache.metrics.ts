@@ -7,7 +7,7 @@ import { Snapshot } from './snapshot.js';
 
 const L2_STATUSES: readonly L2Status[] = ['up', 'down', 'disabled'];
 
-type BusCounter = keyof NonNullable<CacheStatsSnapshot['bus']>;
+type BusCounter = Exclude<keyof NonNullable<CacheStatsSnapshot['bus']>, 'hearing'>;
 const busCount = (stats: CacheStatsSnapshot, counter: BusCounter): ReturnType<SeriesValues> =>
   stats.bus ? [[{}, stats.bus[counter]]] : [];
 
@@ -131,6 +131,38 @@ export function registerCacheMetrics(registry: Registry, stats: () => CacheStats
       help: 'Times the bus subscription came back after an interruption (each drops L1: messages may have been missed)',
     },
     () => busCount(read(), 'resubscriptions'),
+  );
+  mirroredGauge(
+    registry,
+    {
+      name: METRIC.busHearing,
+      help: 'Whether this replica hears the invalidation bus (heartbeats arrive; always 1 memory-only); 0: deaf, L1 is not served',
+    },
+    () => [[{}, read().bus?.hearing === false ? 0 : 1]],
+  );
+  mirroredCounter(
+    registry,
+    {
+      name: METRIC.busDeafSeconds,
+      help: 'Time this replica spent deaf to the invalidation bus (serving no L1)',
+    },
+    () => busCount(read(), 'deafMs').map(([labels, ms]) => [labels, ms / 1000] as const),
+  );
+  mirroredCounter(
+    registry,
+    {
+      name: METRIC.cacheL2EvictionFailures,
+      help: 'Evictions Redis refused (full, read-only, a script error): old values removed by UNLINK, the eviction replayed',
+    },
+    () => [[{}, read().l2.evictionFailures]],
+  );
+  mirroredCounter(
+    registry,
+    {
+      name: METRIC.cacheL2ConnectionsReplaced,
+      help: 'Redis connections dropped and remade after repeated timeouts (lost replies)',
+    },
+    () => [[{}, read().l2.connectionsReplaced]],
   );
   mirroredGauge(registry, { name: METRIC.cacheL1Bytes, help: 'Estimated bytes held in L1' }, () => [
     [{}, read().l1.bytes],
