@@ -24,6 +24,16 @@ export interface CachePolicy {
    * themselves rather than fail. 0 (the default) loads on every replica that misses.
    */
   readonly lockWaitMs: number;
+  /**
+   * Soft timeout of a load that has a stale value within grace to fall back on: past this many ms
+   * the stale value is answered and the load finishes in the background. 0 is off.
+   */
+  readonly softTimeoutMs: number;
+  /**
+   * Fail-safe throttle: after the source failed and a stale value was served, the key is not
+   * tried against the source again for this many ms (the stale value is served meanwhile).
+   */
+  readonly failSafeThrottleMs: number;
 }
 
 export type CachePolicyOptions = Partial<CachePolicy>;
@@ -45,6 +55,8 @@ export const BASE_POLICY: CachePolicy = {
   nullTtlMs: 30_000,
   earlyRefresh: 0,
   lockWaitMs: 0,
+  softTimeoutMs: 100,
+  failSafeThrottleMs: 2_000,
 };
 
 /** The namespaces the service uses, with their default policies. */
@@ -72,6 +84,8 @@ const RANGES: Record<keyof CachePolicy, [min: number, max: number]> = {
   nullTtlMs: [0, 365 * DAY],
   earlyRefresh: [0, 0.9],
   lockWaitMs: [0, 60_000],
+  softTimeoutMs: [0, 60_000],
+  failSafeThrottleMs: [0, 10 * MINUTE],
 };
 
 /**

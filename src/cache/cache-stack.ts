@@ -9,6 +9,7 @@ import { CacheContext } from './cache-context.js';
 import type { ResolvedCacheOptions } from './cache-options.js';
 import { LoadDurationHistogram } from './cache-stats.js';
 import { BUS_SEGMENT, VIDCACHE_OPTIONS, VIDCACHE_REDIS } from './cache.constants.js';
+import { FailSafeThrottle } from './fail-safe.js';
 import { Flights } from './flights.js';
 import { GuardedL2 } from './guarded-l2.js';
 import { InvalidationBus } from './invalidation-bus.js';
@@ -45,6 +46,7 @@ export class CacheStack implements OnModuleInit, BeforeApplicationShutdown {
   readonly namespaces: NamespaceRegistry;
   readonly flights: Flights;
   readonly histogram = new LoadDurationHistogram();
+  readonly failSafe: FailSafeThrottle;
   readonly reads: ReadThroughHandler;
   readonly writes: WritePath;
 
@@ -57,6 +59,7 @@ export class CacheStack implements OnModuleInit, BeforeApplicationShutdown {
     this.l1 = new MemoryStore(options);
     this.namespaces = new NamespaceRegistry(options, this.l1);
     this.flights = new Flights(options.maxInFlight);
+    this.failSafe = new FailSafeThrottle(options.maxInFlight);
     let writes: WritePath | undefined;
     if (redis) {
       this.bus = new InvalidationBus(
@@ -81,6 +84,7 @@ export class CacheStack implements OnModuleInit, BeforeApplicationShutdown {
     const reader = new L2Reader(this.l1, this.l2, this.namespaces, now);
     const deps: LoadDeps = {
       l1: this.l1,
+      failSafe: this.failSafe,
       l2: this.l2,
       reader,
       namespaces: this.namespaces,

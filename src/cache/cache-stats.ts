@@ -3,6 +3,10 @@ export class NamespaceCounters {
   l1Hits = 0;
   l2Hits = 0;
   staleHits = 0;
+  /** Stale serves by reason: the source failed, it was slower than the soft timeout, or the key is throttled. */
+  staleOnError = 0;
+  staleOnTimeout = 0;
+  staleThrottled = 0;
   misses = 0;
   /** Misses that joined a load already in flight instead of starting one. */
   coalesced = 0;
@@ -79,6 +83,7 @@ export interface NamespaceStatsSnapshot {
   l1: TierCounts;
   l2: TierCounts;
   stale: number;
+  staleByReason: { error: number; timeout: number; throttled: number };
   coalesced: number;
   bypassed: number;
   loads: number;
@@ -112,6 +117,7 @@ export function namespaceSnapshot(
     l1: { hits: c.l1Hits, misses: requests - c.l1Hits },
     l2: { hits: c.l2Hits, misses: c.misses },
     stale: c.staleHits,
+    staleByReason: { error: c.staleOnError, timeout: c.staleOnTimeout, throttled: c.staleThrottled },
     coalesced: c.coalesced,
     bypassed: c.bypassed,
     loads: c.loads,

@@ -22,3 +22,5 @@ export const connectionReplaced = (timeouts: number) =>
   `L2 connection replaced after ${timeouts} consecutive timeouts: its replies can no longer be trusted to match its commands`;
 export const busDeaf = (silentMs: number, periods: number) =>
   `Invalidation bus was silent for ${silentMs} ms (${periods} such silences so far): L1 is not served while the bus is silent`;
+export const busGap = (sender: string, missing: number) =>
+  `Invalidation bus: ${missing} message(s) from ${sender} never arrived: L1 dropped, because evictions may have been missed`;

@@ -178,6 +178,7 @@ describe('InvalidationBus over Redis', () => {
     expect(JSON.parse(observed[0]!)).toEqual({
       v: 1,
       s: 'replica-a',
+      n: expect.any(Number),
       keys: ['p:user:1', 'p:user:2'],
       patterns: [['video', 'list:*']],
       tags: ['t'],
@@ -200,18 +201,50 @@ describe('InvalidationBus over Redis', () => {
     expect(a.bus.counters.received).toBe(0);
   });
 
-  it('a replica that hears nothing for deafAfterMs is deaf until it hears again, without dropping its L1', async () => {
+  it('a replica that hears nothing for deafAfterMs is deaf until it hears again; a silence that lost nothing keeps L1', async () => {
     const subscriber = client();
     const a = await replica('replica-a', subscriber);
     await waitFor(() => a.bus.hears(), 2_000);
-    // The subscription goes quiet without the connection closing (as when Redis is paused).
+    // The connection stays open but nothing is read from it (as when this replica's event loop or
+    // the network stalls): the messages wait in order, and nothing is lost.
+    subscriber.stream.pause();
+    await waitFor(() => !a.bus.hears(), 2_000);
+    subscriber.stream.resume();
+    await waitFor(() => a.bus.hears(), 2_000);
+    expect(a.bus.counters.deafPeriods).toBe(1);
+    expect(a.bus.counters.deafMs).toBeGreaterThan(200);
+    expect(a.bus.counters.gaps).toBe(0);
+    expect(a.resubscribed).not.toHaveBeenCalled();
+  });
+
+  it('a silence that lost messages (no subscription for a while, the connection open) shows as a gap and drops L1', async () => {
+    const subscriber = client();
+    const a = await replica('replica-a', subscriber);
+    await waitFor(() => a.bus.hears(), 2_000);
     await subscriber.unsubscribe(channel);
     await waitFor(() => !a.bus.hears(), 2_000);
     await subscriber.subscribe(channel);
     await waitFor(() => a.bus.hears(), 2_000);
-    expect(a.bus.counters.deafPeriods).toBe(1);
-    expect(a.bus.counters.deafMs).toBeGreaterThan(200);
+    await waitFor(() => a.resubscribed.mock.calls.length === 1, 2_000);
+    expect(a.bus.counters.gaps).toBe(1);
+  });
+
+  it('numbers each sender’s messages: a number skipped (a message lost on an open connection) drops L1', async () => {
+    const a = await replica('replica-a');
+    await waitFor(() => a.bus.hears(), 2_000);
+    const publisher = client();
+    const forged = (n: number) =>
+      publisher.publish(channel, JSON.stringify({ v: 1, s: 'replica-x', n, ...emptyEvictionSet() }));
+    await forged(1);
+    await forged(2);
+    await waitFor(() => heartbeats.filter((s) => s === 'replica-x').length === 2, 2_000);
     expect(a.resubscribed).not.toHaveBeenCalled();
+    await forged(5); // 3 and 4 never arrived
+    await waitFor(() => a.resubscribed.mock.calls.length === 1, 2_000);
+    expect(a.bus.counters.gaps).toBe(1);
+    await forged(6);
+    await waitFor(() => heartbeats.filter((s) => s === 'replica-x').length === 4, 2_000);
+    expect(a.resubscribed).toHaveBeenCalledTimes(1);
   });
 
   it('publishes nothing for an empty eviction', async () => {

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
+import { Cluster } from 'ioredis';
 import type { RedisClient } from './stores/redis.store.js';
-import { busDeaf, busResubscribed } from './cache.messages.js';
+import { busDeaf, busGap, busResubscribed } from './cache.messages.js';
 import { coarseClock } from './coarse-clock.js';
 import { evictionSet, evictionSetSize, type EvictionSet } from './eviction-set.js';
 
@@ -9,9 +10,16 @@ interface BusMessage extends EvictionSet {
   readonly v: 1;
   /** The sender's instance id: a replica ignores its own messages. */
   readonly s: string;
+  /**
+   * The sender's message number (heartbeats included), 1, 2, 3…: a listener that sees a number
+   * skipped has lost a message without its connection closing, and drops its L1.
+   */
+  readonly n?: number;
 }
 
 const MAX_ITEMS_PER_MESSAGE = 1_000;
+/** Senders remembered for the sequence check; past this the record starts over. */
+const MAX_SENDERS = 1_000;
 
 const isStringArray = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((item) => typeof item === 'string');
@@ -33,6 +41,7 @@ export function parseBusMessage(raw: string): BusMessage | undefined {
     );
   if (m.v !== 1 || typeof m.s !== 'string' || !isStringArray(m.keys) || !patternsOk) return undefined;
   if (!isStringArray(m.tags) || !isStringArray(m.namespaces)) return undefined;
+  if (m.n !== undefined && !(Number.isSafeInteger(m.n) && (m.n as number) > 0)) return undefined;
   return m as unknown as BusMessage;
 }
 
@@ -63,6 +72,11 @@ export class InvalidationBus {
   private heartbeat: NodeJS.Timeout | undefined;
   /** When the channel was last heard (any message, ours included); 0: never. */
   private heardAt = 0;
+  /** The number of the last message this replica sent. */
+  private sent = 0;
+  /** The highest number seen from each sender. */
+  private readonly lastSeen = new Map<string, number>();
+  private readonly ordered: boolean;
   private warnedAt = 0;
   /** Real time, read cheaply: deafness is about messages arriving, not the cache's (replaceable) clock. */
   private readonly clock = coarseClock();
@@ -73,6 +87,8 @@ export class InvalidationBus {
     malformed: 0,
     resubscriptions: 0,
     heartbeatErrors: 0,
+    /** Messages found missing by their numbers (each drops L1). */
+    gaps: 0,
     deafPeriods: 0,
     deafMs: 0,
   };
@@ -87,7 +103,9 @@ export class InvalidationBus {
       onResubscribed: () => void;
     },
     private readonly timing: BusTiming,
-  ) {}
+  ) {
+    this.ordered = !(publisher instanceof Cluster);
+  }
 
   /**
    * Whether this replica can currently hear evictions: the channel was heard within `deafAfterMs`.
@@ -115,10 +133,12 @@ export class InvalidationBus {
   }
 
   private beat(): void {
-    const message: BusMessage = { v: 1, s: this.instanceId, ...evictionSet() };
-    this.publisher
-      .publish(this.channel, JSON.stringify(message))
-      .catch(() => this.counters.heartbeatErrors++);
+    this.send({ v: 1, s: this.instanceId, ...evictionSet() }).catch(() => this.counters.heartbeatErrors++);
+  }
+
+  /** Publishes one message with the next number: numbers follow the order of the connection's commands. */
+  private send(message: BusMessage): Promise<number> {
+    return this.publisher.publish(this.channel, JSON.stringify({ ...message, n: ++this.sent }));
   }
 
   /** Queues evictions for the next message; resolves once that message is published. */
@@ -139,7 +159,7 @@ export class InvalidationBus {
     this.flushing = undefined;
     if (!batch) return;
     for (const message of this.split(batch)) {
-      await this.publisher.publish(this.channel, JSON.stringify(message));
+      await this.send(message);
       this.counters.published++;
     }
   }
@@ -164,15 +184,33 @@ export class InvalidationBus {
       return;
     }
     this.heard();
+    this.checkSequence(message);
     if (message.s === this.instanceId || evictionSetSize(message) === 0) return;
     this.counters.received++;
     this.handlers.onEvictions(message);
   }
 
   /**
-   * The channel was heard. A silence alone loses nothing: pub/sub runs over one TCP connection, so
-   * what was published meanwhile arrives in order, before this message (a broken connection is the
-   * case that loses messages, and it ends in `onResubscribed`). It is counted and logged.
+   * A sender's numbers must follow each other. A number skipped means a message was lost while the
+   * connection stayed open (a network or proxy that dropped bytes): evictions may have been missed.
+   * On a Cluster, PUBLISH may reach the channel through different nodes, so order is not checked.
+   */
+  private checkSequence(message: BusMessage): void {
+    if (!this.ordered || message.n === undefined) return;
+    const last = this.lastSeen.get(message.s);
+    if (this.lastSeen.size >= MAX_SENDERS && last === undefined) this.lastSeen.clear();
+    this.lastSeen.set(message.s, Math.max(message.n, last ?? 0));
+    if (last !== undefined && message.n > last + 1) {
+      this.counters.gaps++;
+      this.logger.warn(busGap(message.s, message.n - last - 1));
+      this.handlers.onResubscribed();
+    }
+  }
+
+  /**
+   * The channel was heard. A silence alone loses nothing (pub/sub runs over one connection, so what
+   * was published meanwhile arrives in order, before this message); what a silence did lose shows
+   * as a gap in the numbers, or as a closed connection. It is counted and logged.
    */
   private heard(): void {
     const now = Date.now();

@@ -3,6 +3,8 @@ import { deserialize } from 'node:v8';
 import { performance } from 'node:perf_hooks';
 import { encodeEntry, type EncodedEntry } from './cache-codec.js';
 import type { LoadDurationHistogram } from './cache-stats.js';
+import type { FailSafeThrottle } from './fail-safe.js';
+import { attempt } from './flights.js';
 import { notCacheable } from './cache.messages.js';
 import type { Flight, LoadResult } from './flights.js';
 import type { GuardedL2 } from './guarded-l2.js';
@@ -26,6 +28,7 @@ export interface WrapOptions<T> {
 /** The parts of the stack a load uses. */
 export interface LoadDeps {
   readonly l1: MemoryStore;
+  readonly failSafe: FailSafeThrottle;
   readonly l2: GuardedL2 | undefined;
   readonly reader: L2Reader;
   readonly namespaces: NamespaceRegistry;
@@ -150,31 +153,80 @@ export class Load<T> {
     return undefined;
   }
 
-  /** Steps 3 and 4. */
+  /**
+   * Step 3, the source, with the fail-safe rules for a load that has a stale value to fall back on:
+   * - the key's source failed a moment ago (fail-safe throttle): the stale value, without a call;
+   * - the source is slower than the soft timeout: the stale value now, and the load finishes (and
+   *   stores) in the background;
+   * - the source fails: the stale value, and the key is throttled.
+   */
   private async fromSource(observed: L2Observation | undefined, stale: { value: unknown } | undefined) {
-    const { ns, key, flight } = this;
+    const { ns, key } = this;
     const { policy, counters } = ns;
-    const { loader, options, request } = this.request;
+    const { loader, request } = this.request;
+    const fallback = request ? stale : undefined;
+    const { failSafe, now } = this.deps;
+    if (fallback && failSafe.throttled(key, now())) return this.serveStale(fallback, 'throttled');
 
     const started = performance.now();
+    const loading = attempt(async () => loader()).then(
+      (value) => {
+        counters.loads++;
+        failSafe.recovered(key);
+        this.observeDuration(started);
+        return value;
+      },
+      (error: unknown) => {
+        counters.loadErrors++;
+        this.observeDuration(started);
+        throw error;
+      },
+    );
     let value: T;
     try {
-      value = await loader();
-      counters.loads++;
+      value =
+        fallback && policy.softTimeoutMs > 0
+          ? await withSoftTimeout(loading, policy.softTimeoutMs)
+          : await loading;
     } catch (error) {
-      counters.loadErrors++;
-      if (stale && request) {
-        counters.misses--;
-        counters.staleHits++;
-        return { value: stale.value, tier: 'stale', stored: false } satisfies LoadResult;
-      }
-      throw error;
-    } finally {
-      const seconds = (performance.now() - started) / 1000;
-      counters.loadMsTotal += seconds * 1000;
-      this.deps.histogram.observe(seconds);
-    }
+      if (error === SOFT_TIMEOUT) {
+        void loading
+          .then(
+            (late) => this.store(late, observed),
+            () => failSafe.failed(key, now(), policy.failSafeThrottleMs),
+          )
+          .catch(() => undefined); // a late store that fails is a value not cached, nothing more
 
+        return this.serveStale(fallback!, 'timeout');
+      }
+      if (!fallback) throw error;
+      failSafe.failed(key, now(), policy.failSafeThrottleMs);
+      return this.serveStale(fallback, 'error');
+    }
+    return this.store(value, observed);
+  }
+
+  private serveStale(stale: { value: unknown }, reason: 'error' | 'timeout' | 'throttled'): LoadResult {
+    const { counters } = this.ns;
+    counters.misses--;
+    counters.staleHits++;
+    if (reason === 'error') counters.staleOnError++;
+    else if (reason === 'timeout') counters.staleOnTimeout++;
+    else counters.staleThrottled++;
+    return { value: stale.value, tier: 'stale', stored: false };
+  }
+
+  private observeDuration(started: number): void {
+    const seconds = (performance.now() - started) / 1000;
+    this.ns.counters.loadMsTotal += seconds * 1000;
+    this.deps.histogram.observe(seconds);
+  }
+
+  /** Step 4: encode, store in L2 unless an eviction happened since step 1, then in L1 if the gate allows. */
+  private async store(value: T, observed: L2Observation | undefined): Promise<LoadResult> {
+    const { ns, key, flight } = this;
+    const { policy, counters } = ns;
+    const { options } = this.request;
     if (value === undefined || options?.unless?.(value)) return notStored(value);
     const ttlMs = jitter(value === null ? policy.nullTtlMs : (options?.ttlMs ?? policy.l2TtlMs), policy);
     if (ttlMs <= 0) return notStored(value);
@@ -225,6 +277,17 @@ export class Load<T> {
 }
 
 const notStored = (value: unknown): LoadResult => ({ value, tier: 'source', stored: false });
+
+const SOFT_TIMEOUT: unique symbol = Symbol('vidcache.soft-timeout');
+
+/** `loading`, or a rejection with {@link SOFT_TIMEOUT} once `ms` have passed without it settling. */
+function withSoftTimeout<T>(loading: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(SOFT_TIMEOUT), ms);
+  });
+  return Promise.race([loading, timeout]).finally(() => clearTimeout(timer));
+}
 
 /** An L1 entry's value as a caller may receive it. */
 export const readEntry = (entry: L1Entry) => (entry.cloneOnRead ? structuredClone(entry.value) : entry.value);

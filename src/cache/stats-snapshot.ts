@@ -37,6 +37,7 @@ export interface CacheStatsSnapshot {
         malformed: number;
         resubscriptions: number;
         heartbeatErrors: number;
+        gaps: number;
         /** Whether this replica hears evictions now (else it serves no L1). */
         hearing: boolean;
         deafPeriods: number;

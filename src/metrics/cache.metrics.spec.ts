@@ -56,6 +56,7 @@ describe('cache metrics the alert rules need', () => {
       malformed: 1,
       resubscriptions: 0,
       heartbeatErrors: 0,
+      gaps: 0,
       hearing: true,
       deafPeriods: 0,
       deafMs: 0,
