@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { FakeClock } from '../../../test/fixtures/clock.js';
 import { ANY, fullKey, patternGlob, type CacheKey } from '../cache-keys.js';
 import { resolveCacheOptions, type CacheModuleOptions } from '../cache-options.js';
+import { DEFAULT_POLICIES, L1_EVICTIONS, type L1Eviction } from '../cache-policy.js';
 import { MemoryStore } from './memory.store.js';
 
 const KB = 1024;
@@ -11,7 +12,20 @@ const PREFIX = 'l1-spec';
 /** A string whose estimated footprint (2 bytes per UTF-16 unit) is about `bytes`. */
 const blob = (bytes: number, fill = 'x') => fill.repeat(Math.max(1, Math.floor(bytes / 2)));
 
-function memoryStore(options: CacheModuleOptions = {}) {
+/** Every namespace of `options` (and the default ones) with the given eviction policy. */
+function withEviction(eviction: L1Eviction, options: CacheModuleOptions): CacheModuleOptions {
+  const names = new Set([...Object.keys(DEFAULT_POLICIES), ...Object.keys(options.policies ?? {})]);
+  const policies = Object.fromEntries(
+    [...names].map((name) => [name, { ...options.policies?.[name], eviction }]),
+  );
+  return { ...options, policies };
+}
+
+function storeWith(eviction: L1Eviction, options: CacheModuleOptions = {}) {
+  return memoryStoreOf(withEviction(eviction, options));
+}
+
+function memoryStoreOf(options: CacheModuleOptions) {
   const clock = new FakeClock();
   const store = new MemoryStore(resolveCacheOptions({ prefix: PREFIX, now: clock.now, ...options }));
   const key = (namespace: string, k: CacheKey) => fullKey(PREFIX, namespace, k);
@@ -31,7 +45,10 @@ const only = (policies: Record<string, { l1Share: number }>): CacheModuleOptions
   return { ...Object.fromEntries(Object.keys(none).map((n) => [n, { l1Share: 0 }])), ...policies };
 };
 
-describe('MemoryStore (L1)', () => {
+// What does not depend on the eviction policy holds for both.
+describe.each(L1_EVICTIONS)('MemoryStore (L1), eviction %s', (eviction) => {
+  const memoryStore = (options: CacheModuleOptions = {}) => storeWith(eviction, options);
+
   describe('byte bound', () => {
     it('a flood of large values never takes L1, or any namespace, past its byte limit', () => {
       const { store, put } = memoryStore({ l1: { maxBytes: 1024 * KB } });
@@ -99,37 +116,6 @@ describe('MemoryStore (L1)', () => {
       }
       expect(store.usage().namespaces.alpha!.entries).toBe(50);
       expect(store.usage().namespaces.beta!.entries).toBe(50);
-    });
-  });
-
-  describe('least recently used goes first', () => {
-    it('evicts the entry read longest ago, not the one written longest ago', () => {
-      const { put, has, store } = memoryStore({ l1: { maxEntries: 6 }, policies: only(halves) });
-      put('alpha', 'a', 1);
-      put('alpha', 'b', 2);
-      put('alpha', 'c', 3);
-      expect(has('alpha', 'a')).toBe(true); // a is now the most recently used
-      put('alpha', 'd', 4);
-      expect(has('alpha', 'b')).toBe(false);
-      expect(has('alpha', 'a')).toBe(true);
-      expect(has('alpha', 'c')).toBe(true);
-      expect(has('alpha', 'd')).toBe(true);
-      expect(store.usage().namespaces.alpha!.pressureEvictions).toBe(1);
-    });
-
-    it('evicts by bytes in the same order', () => {
-      const { put, has } = memoryStore({ l1: { maxBytes: 200 * KB }, policies: only(halves) });
-      put('alpha', 'a', blob(30 * KB));
-      put('alpha', 'b', blob(30 * KB));
-      put('alpha', 'c', blob(30 * KB));
-      has('alpha', 'a');
-      put('alpha', 'd', blob(30 * KB));
-      expect([has('alpha', 'a'), has('alpha', 'b'), has('alpha', 'c'), has('alpha', 'd')]).toEqual([
-        true,
-        false,
-        true,
-        true,
-      ]);
     });
   });
 
@@ -299,5 +285,40 @@ describe('MemoryStore (L1)', () => {
   it('refuses an unknown namespace with a message naming it', () => {
     const { store } = memoryStore();
     expect(() => store.lookup('nope', `${PREFIX}:nope:x`, 0)).toThrow(/nope/);
+  });
+});
+
+describe('MemoryStore (L1), eviction lru', () => {
+  const memoryStore = (options: CacheModuleOptions = {}) => storeWith('lru', options);
+
+  describe('least recently used goes first', () => {
+    it('evicts the entry read longest ago, not the one written longest ago', () => {
+      const { put, has, store } = memoryStore({ l1: { maxEntries: 6 }, policies: only(halves) });
+      put('alpha', 'a', 1);
+      put('alpha', 'b', 2);
+      put('alpha', 'c', 3);
+      expect(has('alpha', 'a')).toBe(true); // a is now the most recently used
+      put('alpha', 'd', 4);
+      expect(has('alpha', 'b')).toBe(false);
+      expect(has('alpha', 'a')).toBe(true);
+      expect(has('alpha', 'c')).toBe(true);
+      expect(has('alpha', 'd')).toBe(true);
+      expect(store.usage().namespaces.alpha!.pressureEvictions).toBe(1);
+    });
+
+    it('evicts by bytes in the same order', () => {
+      const { put, has } = memoryStore({ l1: { maxBytes: 200 * KB }, policies: only(halves) });
+      put('alpha', 'a', blob(30 * KB));
+      put('alpha', 'b', blob(30 * KB));
+      put('alpha', 'c', blob(30 * KB));
+      has('alpha', 'a');
+      put('alpha', 'd', blob(30 * KB));
+      expect([has('alpha', 'a'), has('alpha', 'b'), has('alpha', 'c'), has('alpha', 'd')]).toEqual([
+        true,
+        false,
+        true,
+        true,
+      ]);
+    });
   });
 });
