@@ -1,5 +1,5 @@
 /**
- * How often each key was seen recently, in about one byte per cached entry: the frequency filter
+ * How often each key was seen recently, in about eight bytes per cached entry: the frequency filter
  * that decides whether a newcomer deserves a victim's place.
  *
  * - A **count-min sketch** of 4-bit counters (0–15), eight to a 32-bit word. Each key maps to
@@ -32,8 +32,9 @@ export class FrequencySketch {
   /** @param capacity entries of the cache this sketch serves */
   constructor(capacity: number) {
     const entries = Math.max(16, capacity);
-    // Four rows of nextPow2(entries) counters each: about two bytes of counters per entry.
-    const row = nextPowerOfTwo(entries);
+    // Four rows of 4 × nextPow2(entries) counters each: sixteen counters (eight bytes) per entry, few
+    // enough collisions that a cold key rarely inherits a hot key's count.
+    const row = nextPowerOfTwo(entries) * 4;
     this.rowMask = row - 1;
     this.table = new Uint32Array((row * 4) / 8);
     this.sampleSize = 10 * entries;

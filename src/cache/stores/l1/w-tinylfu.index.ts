@@ -2,8 +2,21 @@ import type { L1Entry } from '../memory.store.js';
 import { FrequencySketch, hashKey } from './frequency-sketch.js';
 import type { L1Dispose, L1Index } from './l1-index.js';
 
-/** Share of the slice given to the admission window: newcomers get a short chance to prove themselves. */
+/** Initial and smallest share of the slice given to the admission window: newcomers get a short chance to prove themselves. */
 export const WINDOW_SHARE = 0.01;
+/** The window never grows past this share: the main space always keeps some frequency-defended room. */
+export const MAX_WINDOW_SHARE = 0.99;
+/** The hill climber's first step, as a share of the slice. */
+export const CLIMB_STEP = 0.0625;
+/** Steps grow by this while the hit ratio keeps improving, up to {@link MAX_CLIMB_STEP}… */
+const STEP_GROWTH = 1.2;
+const MAX_CLIMB_STEP = 0.25;
+/** …and halve when a step made it worse, so the climber settles instead of wandering on noise. */
+const STEP_REVERSAL = 0.5;
+/** A hit-ratio change this large means the workload changed: the climber takes full steps again. */
+const CLIMB_RESTART_THRESHOLD = 0.05;
+/** The climber moves after this many lookups per entry of the slice. */
+export const CLIMB_SAMPLE_PER_ENTRY = 3;
 /** Share of the main space kept for entries read again after admission. */
 export const PROTECTED_SHARE = 0.8;
 /** From this frequency on, a candidate that loses is still admitted once in 128 (see `admit`). */
@@ -23,17 +36,18 @@ export interface RegionLimits {
  * W-TinyLFU: a slice of L1 that keeps what is read most, not merely what was read last.
  *
  * ```
- *   put ─► [ window: LRU, 1% ] ──overflow──► candidate ─┐
- *                                                      ▼  admitted if seen more often
- *          [ probation: LRU ] ◄── victim (its LRU end) ◄┘  than the victim; else dropped
+ *   put ─► [ window: LRU, 1%–99% ] ─overflow─► candidate ─┐
+ *                                                         ▼ admitted if seen more often
+ *          [ probation: LRU ] ◄── victim (its LRU end) ◄──┘ than the victim, else dropped
  *                │ read again                ▲ demoted when protected is full
  *                ▼                           │
  *          [ protected: LRU, 80% of main ] ──┘
  * ```
  *
- * The window absorbs bursts (a key read twice in quick succession is kept however rare it is);
- * the main space, a segmented LRU, is defended by the frequency sketch, so a scan of cold keys
- * flows through the window and is turned away at the door instead of flushing the hot set.
+ * The window absorbs bursts (a key read twice in quick succession is kept however rare it is), and
+ * a hill climber resizes it to the workload (see `climb`). The main space, a segmented LRU, is
+ * defended by the frequency sketch, so a scan of cold keys flows through the window and is turned
+ * away at the door instead of flushing the hot set.
  *
  * Bounds are exact in entries and in bytes after every call: an entry's bytes count in the region
  * that holds it, and eviction runs until both totals fit. Entries live in parallel arrays indexed
@@ -42,8 +56,16 @@ export interface RegionLimits {
  */
 export class WTinyLfuIndex implements L1Index {
   readonly sketch: FrequencySketch;
-  readonly windowLimits: RegionLimits;
-  readonly protectedLimits: RegionLimits;
+  windowLimits: RegionLimits;
+  protectedLimits: RegionLimits;
+  /** The window's current share of the slice, moved by the hill climber. */
+  windowShare = WINDOW_SHARE;
+  /** Lookups since the climber last moved, and how many hit. */
+  hitsInSample = 0;
+  missesInSample = 0;
+  private previousHitRatio = 0;
+  /** The climber's next move, as a signed share of the slice (it starts by trying a smaller window). */
+  private step = -CLIMB_STEP;
 
   private readonly slots = new Map<string, number>();
   private readonly keyOf: (string | undefined)[];
@@ -71,14 +93,7 @@ export class WTinyLfuIndex implements L1Index {
   ) {
     if (!(max >= 1) || !(maxSize >= 1)) throw new RangeError('W-TinyLFU needs room for at least one entry');
     this.sketch = new FrequencySketch(max);
-    this.windowLimits = {
-      entries: Math.max(1, Math.floor(max * WINDOW_SHARE)),
-      bytes: Math.max(1, Math.floor(maxSize * WINDOW_SHARE)),
-    };
-    this.protectedLimits = {
-      entries: Math.floor((max - this.windowLimits.entries) * PROTECTED_SHARE),
-      bytes: Math.floor((maxSize - this.windowLimits.bytes) * PROTECTED_SHARE),
-    };
+    this.windowLimits = this.protectedLimits = { entries: 0, bytes: 0 };
     // One slot more than `max`: a newcomer is linked in before eviction picks who leaves.
     const slots = max + 1;
     this.keyOf = Array.from<string | undefined>({ length: slots });
@@ -93,6 +108,7 @@ export class WTinyLfuIndex implements L1Index {
     this.freeCount = slots;
     this.heads = [slots, slots + 1, slots + 2];
     for (const head of this.heads) this.prev[head] = this.next[head] = head;
+    this.resize(WINDOW_SHARE);
   }
 
   get size(): number {
@@ -118,7 +134,11 @@ export class WTinyLfuIndex implements L1Index {
   /** The hot path: a hit records the access in the sketch and in its region's order. */
   get(key: string): L1Entry | undefined {
     const slot = this.slots.get(key);
-    if (slot === undefined) return undefined;
+    if (slot === undefined) {
+      this.missesInSample++;
+      return undefined;
+    }
+    this.hitsInSample++;
     this.sketch.increment(this.hashOf[slot]);
     this.onAccess(slot);
     return this.entryOf[slot];
@@ -159,6 +179,8 @@ export class WTinyLfuIndex implements L1Index {
       this.link(slot, Region.Window);
     }
     this.evict();
+    // On the write path (a miss), never on a hit.
+    if (this.hitsInSample + this.missesInSample >= this.max * CLIMB_SAMPLE_PER_ENTRY) this.climb();
     return this;
   }
 
@@ -184,6 +206,52 @@ export class WTinyLfuIndex implements L1Index {
   }
 
   // ---- the policy ----
+
+  /**
+   * Hill climbing on the window's size. The best split between recency (the window) and frequency
+   * (the main space) depends on the workload: a loop or a skewed stream wants a small window, a
+   * stream whose reads return soon after their first wants a large one. After each sample of
+   * lookups the climber keeps moving the window the same way, with longer steps, if the hit ratio
+   * did not fall, and turns back with a step half as long if it did: on a stationary stream, where
+   * the differences are noise, it settles; after a jump of the ratio it starts over with full steps.
+   */
+  private climb(): void {
+    const hitRatio = this.hitsInSample / (this.hitsInSample + this.missesInSample);
+    const change = hitRatio - this.previousHitRatio;
+    let move: number;
+    if (Math.abs(change) >= CLIMB_RESTART_THRESHOLD) {
+      move = change >= 0 ? this.step : -this.step;
+      this.step = CLIMB_STEP * Math.sign(move);
+    } else if (change >= 0) {
+      move = this.step;
+      this.step = Math.sign(move) * Math.min(MAX_CLIMB_STEP, Math.abs(move) * STEP_GROWTH);
+    } else {
+      move = -this.step * STEP_REVERSAL;
+      this.step = move;
+    }
+    this.previousHitRatio = hitRatio;
+    this.hitsInSample = this.missesInSample = 0;
+    this.resize(Math.min(MAX_WINDOW_SHARE, Math.max(WINDOW_SHARE, this.windowShare + move)));
+  }
+
+  /**
+   * Gives the window `share` of the slice and the rest to the main space. A smaller window hands
+   * its oldest entries to probation at once; a larger one fills with newcomers, the main space
+   * giving up its least recent entries as they come (see {@link evict}).
+   */
+  private resize(share: number): void {
+    this.windowShare = share;
+    this.windowLimits = {
+      entries: Math.max(1, Math.floor(this.max * share)),
+      bytes: Math.max(1, Math.floor(this.maxSize * share)),
+    };
+    this.protectedLimits = {
+      entries: Math.floor((this.max - this.windowLimits.entries) * PROTECTED_SHARE),
+      bytes: Math.floor((this.maxSize - this.windowLimits.bytes) * PROTECTED_SHARE),
+    };
+    this.demoteFromProtected();
+    this.evictFromWindow();
+  }
 
   private onAccess(slot: number): void {
     const region = this.regionOf[slot] as Region;
@@ -222,6 +290,11 @@ export class WTinyLfuIndex implements L1Index {
   private evict(): void {
     let candidate = this.evictFromWindow();
     if (this.slots.size <= this.max && this.bytes <= this.maxSize) return;
+    // A window below its limits (it was just made larger) keeps its entries: the room comes from
+    // the main space, whose least recent entries go without a contest.
+    const windowFull =
+      this.regionEntries[Region.Window] >= this.windowLimits.entries ||
+      this.regionBytes[Region.Window] >= this.windowLimits.bytes;
     const nil = -1;
     const probation = this.heads[Region.Probation];
     let candidatesFromWindow = false;
@@ -231,7 +304,7 @@ export class WTinyLfuIndex implements L1Index {
     while (this.slots.size > this.max || this.bytes > this.maxSize) {
       if (candidate === nil && !candidatesFromWindow) {
         candidatesFromWindow = true;
-        candidate = this.firstOf(Region.Window);
+        if (windowFull) candidate = this.firstOf(Region.Window);
       }
       if (candidate === nil && victim === nil) {
         if (victimRegion === Region.Probation) {
