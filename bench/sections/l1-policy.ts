@@ -63,11 +63,10 @@ function replayThroughL1(trace: Trace, eviction: L1Eviction, capacity: number) {
   const relativeKeys = fullKeys.map((key) => key.slice(slice.prefix.length));
   let hits = 0;
   let reads = 0;
-  const lookupsBefore = () => slice.ghosts.lookups;
   let ghostBase = { lookups: 0, hits: 0, ghostHits: 0 };
   for (let i = 0; i < trace.ops.length; i++) {
     if (i === trace.measureFrom) {
-      ghostBase = { lookups: lookupsBefore(), hits: slice.ghosts.hits, ghostHits: slice.ghosts.ghostHits };
+      ghostBase = { lookups: slice.lookups, hits: slice.hits, ghostHits: slice.ghosts.ghostHits };
     }
     const op = trace.ops[i]!;
     if (op < 0) {
@@ -81,8 +80,8 @@ function replayThroughL1(trace: Trace, eviction: L1Eviction, capacity: number) {
       if (hit) hits++;
     }
   }
-  const lookups = slice.ghosts.lookups - ghostBase.lookups;
-  const at2x = (slice.ghosts.hits - ghostBase.hits + slice.ghosts.ghostHits - ghostBase.ghostHits) / lookups;
+  const lookups = slice.lookups - ghostBase.lookups;
+  const at2x = (slice.hits - ghostBase.hits + slice.ghosts.ghostHits - ghostBase.ghostHits) / lookups;
   return { hitRatio: hits / reads, reads, at2x };
 }
 

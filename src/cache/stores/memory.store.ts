@@ -63,7 +63,9 @@ export class NamespaceSlice {
   readonly lru: L1Index;
   /** Evictions by the policy (memory pressure), as opposed to explicit deletes. */
   pressureEvictions = 0;
-  /** Recently evicted keys and the lookup counts: the hit ratio at twice the size. */
+  /** Lookups that found an entry (fresh or within grace). */
+  hits = 0;
+  /** Recently evicted keys, and the misses: with {@link hits}, the hit ratio at twice the size. */
   readonly ghosts: GhostList;
 
   constructor(
@@ -90,6 +92,20 @@ export class NamespaceSlice {
             dispose,
           })
         : new WTinyLfuIndex(maxEntries, maxBytes, dispose);
+  }
+
+  get lookups(): number {
+    return this.hits + this.ghosts.misses;
+  }
+
+  /** Share of lookups answered; 0 before any. */
+  hitRatio(): number {
+    return this.lookups === 0 ? 0 : this.hits / this.lookups;
+  }
+
+  /** Estimated share of lookups a slice twice as large would answer; 0 before any. */
+  hitRatioAt2x(): number {
+    return this.lookups === 0 ? 0 : (this.hits + this.ghosts.ghostHits) / this.lookups;
   }
 }
 
@@ -141,7 +157,7 @@ export class MemoryStore implements CacheStore {
   probe(slice: NamespaceSlice, relativeKey: string, now: number): L1Entry | undefined {
     const entry = slice.lru.get(relativeKey);
     if (entry !== undefined && entry.staleUntil > now) {
-      slice.ghosts.hit();
+      slice.hits++;
       return entry;
     }
     // A miss: hashing the key here (never on a hit) tells whether a larger L1 would have held it.
@@ -254,9 +270,9 @@ export class MemoryStore implements CacheStore {
         maxBytes: slice.lru.maxSize,
         pressureEvictions: slice.pressureEvictions,
         eviction: slice.policy.eviction,
-        lookups: slice.ghosts.lookups,
-        hitRatio: slice.ghosts.hitRatio() ?? 0,
-        hitRatioAt2x: slice.ghosts.hitRatioAt2x() ?? 0,
+        lookups: slice.lookups,
+        hitRatio: slice.hitRatio(),
+        hitRatioAt2x: slice.hitRatioAt2x(),
       };
     }
     return { entries, bytes, namespaces };

@@ -1,5 +1,5 @@
 /**
- * How often each key was seen recently, in about eight bytes per cached entry: the frequency filter
+ * How often each key was seen recently, in about ten bytes per cached entry: the frequency filter
  * that decides whether a newcomer deserves a victim's place.
  *
  * - A **count-min sketch** of 4-bit counters (0–15), eight to a 32-bit word. Each key maps to
@@ -22,74 +22,93 @@ export class FrequencySketch {
   additions = 0;
   /** How many times the counters were halved. */
   halvings = 0;
+  /** Changes at every halving (never 0): lets a caller remember that a key's counters were full. */
+  epoch = 1;
 
+  /** Four rows of 4-bit counters, eight to a 32-bit word. */
   private readonly table: Uint32Array;
   /** Counters per row, minus one (a power of two). */
   private readonly rowMask: number;
+  private readonly rowBits: number;
+  /** One 32-bit word per key holds both of its doorkeeper bits. */
   private readonly doorkeeper: Uint32Array;
   private readonly doorMask: number;
 
   /** @param capacity entries of the cache this sketch serves */
   constructor(capacity: number) {
     const entries = Math.max(16, capacity);
-    // Four rows of 4 × nextPow2(entries) counters each: sixteen counters (eight bytes) per entry, few
-    // enough collisions that a cold key rarely inherits a hot key's count.
+    // Sixteen counters (eight bytes) per entry, in four independent rows: a cold key inherits a
+    // hot key's count only if it collides with hot keys in all four rows at once.
     const row = nextPowerOfTwo(entries) * 4;
     this.rowMask = row - 1;
-    this.table = new Uint32Array((row * 4) / 8);
+    this.rowBits = Math.log2(row);
+    this.table = new Uint32Array(row / 2);
     this.sampleSize = 10 * entries;
     // The doorkeeper sees each distinct key of a sample period once; a bit per expected sighting
     // keeps its false positives (a first sighting taken for a second) rare.
-    const doorBits = nextPowerOfTwo(this.sampleSize);
-    this.doorMask = doorBits - 1;
-    this.doorkeeper = new Uint32Array(Math.max(1, doorBits >>> 5));
+    const doorWords = Math.max(1, nextPowerOfTwo(this.sampleSize) >>> 5);
+    this.doorMask = doorWords - 1;
+    this.doorkeeper = new Uint32Array(doorWords);
   }
 
-  /** Records one sighting of a key. */
-  increment(hash: number): void {
-    // Two probes into the doorkeeper, from the two halves of a remixed hash.
-    const mixed = Math.imul(hash ^ (hash >>> 16), 0x45d9f3b);
-    const a = mixed & this.doorMask;
-    const b = ((mixed >>> 16) | (mixed << 16)) & this.doorMask;
-    const door = this.doorkeeper;
-    const bitA = 1 << (a & 31);
-    const bitB = 1 << (b & 31);
-    if ((door[a >>> 5] & bitA) === 0 || (door[b >>> 5] & bitB) === 0) {
-      door[a >>> 5] |= bitA;
-      door[b >>> 5] |= bitB;
+  /**
+   * Records one sighting of a key. Returns false when there was nothing to record: the key's
+   * counters are all at 15 and stay there until the next halving (a new {@link epoch}).
+   */
+  increment(hash: number): boolean {
+    // The doorkeeper: a key's first sighting of the period only sets its two bits.
+    const door = Math.imul(hash, 0x45d9f3b);
+    const doorWord = (door ^ (door >>> 16)) & this.doorMask;
+    const doorBits = (1 << (door >>> 27)) | (1 << ((door >>> 22) & 31));
+    const seen = this.doorkeeper[doorWord]!;
+    if ((seen & doorBits) !== doorBits) {
+      this.doorkeeper[doorWord] = seen | doorBits;
     } else {
+      // One counter per row, each at an index from its own remix of the hash.
       const table = this.table;
       const mask = this.rowMask;
-      const row = mask + 1;
-      // Row r uses its own counter index, derived from the hash by a different odd multiplier.
+      const bits = this.rowBits;
+      const i0 = rowIndex(hash, 0x9e3779b1, mask);
+      const i1 = rowIndex(hash, 0x85ebca77, mask) | (1 << bits);
+      const i2 = rowIndex(hash, 0xc2b2ae3d, mask) | (2 << bits);
+      const i3 = rowIndex(hash, 0x27d4eb2f, mask) | (3 << bits);
       let added = false;
-      for (let r = 0; r < 4; r++) {
-        const index = r * row + (rowHash(hash, r) & mask);
-        const word = index >>> 3;
-        const shift = (index & 7) << 2;
-        const value = (table[word] >>> shift) & 0xf;
-        if (value < 15) {
-          table[word] = table[word] + (1 << shift);
-          added = true;
-        }
+      if (((table[i0 >>> 3]! >>> ((i0 & 7) << 2)) & 0xf) < 15) {
+        table[i0 >>> 3]! += 1 << ((i0 & 7) << 2);
+        added = true;
       }
-      if (!added) return;
+      if (((table[i1 >>> 3]! >>> ((i1 & 7) << 2)) & 0xf) < 15) {
+        table[i1 >>> 3]! += 1 << ((i1 & 7) << 2);
+        added = true;
+      }
+      if (((table[i2 >>> 3]! >>> ((i2 & 7) << 2)) & 0xf) < 15) {
+        table[i2 >>> 3]! += 1 << ((i2 & 7) << 2);
+        added = true;
+      }
+      if (((table[i3 >>> 3]! >>> ((i3 & 7) << 2)) & 0xf) < 15) {
+        table[i3 >>> 3]! += 1 << ((i3 & 7) << 2);
+        added = true;
+      }
+      if (!added) return false;
     }
     if (++this.additions >= this.sampleSize) this.halve();
+    return true;
   }
 
   /** The estimated number of sightings of a key in the current period (0–16). */
   frequency(hash: number): number {
     const table = this.table;
     const mask = this.rowMask;
-    const row = mask + 1;
-    let min = 15;
-    for (let r = 0; r < 4; r++) {
-      const index = r * row + (rowHash(hash, r) & mask);
-      const value = (table[index >>> 3] >>> ((index & 7) << 2)) & 0xf;
-      if (value < min) min = value;
-    }
-    return min + (this.seenByDoorkeeper(hash) ? 1 : 0);
+    const bits = this.rowBits;
+    const counter = (index: number) => (table[index >>> 3]! >>> ((index & 7) << 2)) & 0xf;
+    const c0 = counter(rowIndex(hash, 0x9e3779b1, mask));
+    const c1 = counter(rowIndex(hash, 0x85ebca77, mask) | (1 << bits));
+    const c2 = counter(rowIndex(hash, 0xc2b2ae3d, mask) | (2 << bits));
+    const c3 = counter(rowIndex(hash, 0x27d4eb2f, mask) | (3 << bits));
+    const door = Math.imul(hash, 0x45d9f3b);
+    const doorBits = (1 << (door >>> 27)) | (1 << ((door >>> 22) & 31));
+    const seen = (this.doorkeeper[(door ^ (door >>> 16)) & this.doorMask]! & doorBits) === doorBits;
+    return Math.min(c0, c1, c2, c3) + (seen ? 1 : 0);
   }
 
   /** Ages every count: counters halve, the doorkeeper forgets. */
@@ -97,7 +116,7 @@ export class FrequencySketch {
     const table = this.table;
     let odd = 0;
     for (let i = 0; i < table.length; i++) {
-      const word = table[i];
+      const word = table[i]!;
       odd += popcount(word & 0x11111111);
       // Shift every nibble right by one; the mask drops the bit that crossed into its neighbour.
       table[i] = (word >>> 1) & 0x77777777;
@@ -106,29 +125,21 @@ export class FrequencySketch {
     // Halving truncates odd counters: subtract their lost halves so `additions` stays honest.
     this.additions = Math.max(0, (this.additions - (odd >>> 2)) >>> 1);
     this.halvings++;
+    this.epoch = (this.epoch % 0x7fffffff) + 1;
   }
 
   clear(): void {
     this.table.fill(0);
     this.doorkeeper.fill(0);
     this.additions = 0;
-  }
-
-  private seenByDoorkeeper(hash: number): boolean {
-    const mixed = Math.imul(hash ^ (hash >>> 16), 0x45d9f3b);
-    const a = mixed & this.doorMask;
-    const b = ((mixed >>> 16) | (mixed << 16)) & this.doorMask;
-    const door = this.doorkeeper;
-    return (door[a >>> 5] & (1 << (a & 31))) !== 0 && (door[b >>> 5] & (1 << (b & 31))) !== 0;
+    this.epoch = (this.epoch % 0x7fffffff) + 1;
   }
 }
 
-const ROW_SEEDS = [0x9e3779b1, 0x85ebca77, 0xc2b2ae3d, 0x27d4eb2f] as const;
-
-/** The hash for row `r`: the key's hash remixed with that row's multiplier, high bits folded down. */
-function rowHash(hash: number, r: number): number {
-  const h = Math.imul(hash, ROW_SEEDS[r as 0 | 1 | 2 | 3]);
-  return h ^ (h >>> 15);
+/** A counter's index within its row: the hash remixed by the row's odd multiplier, high bits folded in. */
+function rowIndex(hash: number, multiplier: number, mask: number): number {
+  const h = Math.imul(hash, multiplier);
+  return (h ^ (h >>> 15)) & mask;
 }
 
 function popcount(n: number): number {

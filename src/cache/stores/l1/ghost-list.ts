@@ -11,9 +11,8 @@
  * beyond the map's own entry.
  */
 export class GhostList {
-  /** Lookups, hits and ghost hits since the slice was created (or {@link reset}). */
-  lookups = 0;
-  hits = 0;
+  /** Misses, and the misses on a ghost, since the slice was created. (Hits are counted by the slice.) */
+  misses = 0;
   ghostHits = 0;
 
   private readonly hashes: Int32Array;
@@ -48,32 +47,14 @@ export class GhostList {
 
   /** A miss: counts a ghost hit if the key was evicted recently, and forgets the ghost. */
   missed(hash: number): boolean {
-    this.lookups++;
+    this.misses++;
     if (!this.live.delete(hash)) return false;
     this.ghostHits++;
     return true;
   }
 
-  hit(): void {
-    this.lookups++;
-    this.hits++;
-  }
-
-  /** The estimated hit ratio at twice the size; `undefined` before any lookup. */
-  hitRatioAt2x(): number | undefined {
-    return this.lookups === 0 ? undefined : (this.hits + this.ghostHits) / this.lookups;
-  }
-
-  hitRatio(): number | undefined {
-    return this.lookups === 0 ? undefined : this.hits / this.lookups;
-  }
-
   get size(): number {
     return this.count;
-  }
-
-  reset(): void {
-    this.lookups = this.hits = this.ghostHits = 0;
   }
 
   clear(): void {

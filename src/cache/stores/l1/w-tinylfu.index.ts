@@ -71,6 +71,12 @@ export class WTinyLfuIndex implements L1Index {
   private readonly keyOf: (string | undefined)[];
   private readonly entryOf: (L1Entry | undefined)[];
   private readonly hashOf: Int32Array;
+  /**
+   * The sketch epoch in which the slot's key was found with every counter full (0: not known to
+   * be). A hot key saturates within a few reads of each aging period; its later hits in that period
+   * would record nothing, so they skip the sketch altogether and cost an array read.
+   */
+  private readonly saturatedIn: Int32Array;
   private readonly sizeOf: Float64Array;
   private readonly regionOf: Uint8Array;
   private readonly prev: Int32Array;
@@ -99,6 +105,7 @@ export class WTinyLfuIndex implements L1Index {
     this.keyOf = Array.from<string | undefined>({ length: slots });
     this.entryOf = Array.from<L1Entry | undefined>({ length: slots });
     this.hashOf = new Int32Array(slots);
+    this.saturatedIn = new Int32Array(slots);
     this.sizeOf = new Float64Array(slots);
     this.regionOf = new Uint8Array(slots);
     this.prev = new Int32Array(slots + 3);
@@ -139,7 +146,9 @@ export class WTinyLfuIndex implements L1Index {
       return undefined;
     }
     this.hitsInSample++;
-    this.sketch.increment(this.hashOf[slot]);
+    const sketch = this.sketch;
+    if (this.saturatedIn[slot] !== sketch.epoch && !sketch.increment(this.hashOf[slot]))
+      this.saturatedIn[slot] = sketch.epoch;
     this.onAccess(slot);
     return this.entryOf[slot];
   }
@@ -174,6 +183,7 @@ export class WTinyLfuIndex implements L1Index {
       this.keyOf[slot] = key;
       this.entryOf[slot] = entry;
       this.hashOf[slot] = hash;
+      this.saturatedIn[slot] = 0;
       this.sizeOf[slot] = size;
       this.bytes += size;
       this.link(slot, Region.Window);
@@ -236,8 +246,8 @@ export class WTinyLfuIndex implements L1Index {
 
   /**
    * Gives the window `share` of the slice and the rest to the main space. A smaller window hands
-   * its oldest entries to probation at once; a larger one fills with newcomers, the main space
-   * giving up its least recent entries as they come (see {@link evict}).
+   * its oldest entries to probation; a larger one takes the main space's least recent entries
+   * (probation's first), which must then win their place again when they leave the window.
    */
   private resize(share: number): void {
     this.windowShare = share;
@@ -251,6 +261,16 @@ export class WTinyLfuIndex implements L1Index {
     };
     this.demoteFromProtected();
     this.evictFromWindow();
+    while (
+      this.regionEntries[Region.Window] < this.windowLimits.entries &&
+      this.regionBytes[Region.Window] < this.windowLimits.bytes
+    ) {
+      const from = this.firstOf(Region.Probation) === -1 ? Region.Protected : Region.Probation;
+      const lru = this.firstOf(from);
+      if (lru === -1) break;
+      this.unlink(lru);
+      this.link(lru, Region.Window);
+    }
   }
 
   private onAccess(slot: number): void {
@@ -290,8 +310,8 @@ export class WTinyLfuIndex implements L1Index {
   private evict(): void {
     let candidate = this.evictFromWindow();
     if (this.slots.size <= this.max && this.bytes <= this.maxSize) return;
-    // A window below its limits (it was just made larger) keeps its entries: the room comes from
-    // the main space, whose least recent entries go without a contest.
+    // A window below its limits keeps its entries (it is below them only while the slice is not
+    // full): the room comes from the main space, whose least recent entries go without a contest.
     const windowFull =
       this.regionEntries[Region.Window] >= this.windowLimits.entries ||
       this.regionBytes[Region.Window] >= this.windowLimits.bytes;
