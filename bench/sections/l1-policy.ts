@@ -96,6 +96,15 @@ export function policyTraces(config: BenchContext['config']['l1Policy']): Record
     'zipf-0.8-crawl': zipf(0.8, true),
     'zipf-0.99': zipf(0.99, false),
     [ZIPF_099_CRAWL]: zipf(0.99, true),
+    // The reads right after the crawl, where LRU pays for it: it must win its hot set back.
+    'zipf-0.99-crawl-next-20k': zipfTrace({
+      keys,
+      exponent: 0.99,
+      warmup,
+      measured: 20_000,
+      crawl,
+      seed: 7_919,
+    }),
     loop: loopTrace(Math.round(config.capacity * 1.5), warmup + measured),
     [RECENCY]: recencyTrace({
       total: warmup + measured,
