@@ -181,7 +181,7 @@ export async function runReplay(ctx: BenchContext): Promise<ReplayResult> {
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 
 /** The operations of a replay: the video index of each, negative (−index − 1) for a write. */
-function generateOperations(
+export function generateOperations(
   videoCount: number,
   count: number,
   writeShare: number,

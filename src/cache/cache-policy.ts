@@ -34,7 +34,17 @@ export interface CachePolicy {
    * tried against the source again for this many ms (the stale value is served meanwhile).
    */
   readonly failSafeThrottleMs: number;
+  /**
+   * How L1 chooses what to evict in this namespace. `tinylfu` (the default) keeps what is read most
+   * often, so a scan of cold keys cannot flush the hot set; `lru` keeps what was read last, which
+   * wins only when reads come back within the cache's reach and rarely later.
+   */
+  readonly eviction: L1Eviction;
 }
+
+/** The L1 eviction policies a namespace can choose. */
+export const L1_EVICTIONS = ['tinylfu', 'lru'] as const;
+export type L1Eviction = (typeof L1_EVICTIONS)[number];
 
 export type CachePolicyOptions = Partial<CachePolicy>;
 export interface ResolvedPolicy extends CachePolicy {
@@ -57,6 +67,7 @@ export const BASE_POLICY: CachePolicy = {
   lockWaitMs: 0,
   softTimeoutMs: 100,
   failSafeThrottleMs: 2_000,
+  eviction: 'tinylfu',
 };
 
 /** The namespaces the service uses, with their default policies. */
@@ -74,7 +85,9 @@ export class InvalidCachePolicyError extends Error {
   override readonly name = 'InvalidCachePolicyError';
 }
 
-const RANGES: Record<keyof CachePolicy, [min: number, max: number]> = {
+type NumericField = Exclude<keyof CachePolicy, 'eviction'>;
+
+const RANGES: Record<NumericField, [min: number, max: number]> = {
   l1TtlMs: [0, 365 * DAY],
   l2TtlMs: [1, 365 * DAY],
   l1Share: [0, 1],
@@ -106,6 +119,14 @@ export function resolvePolicies(
     }
     const merged = { ...BASE_POLICY, ...defaults[namespace], ...overrides[namespace] };
     for (const field of Object.keys(merged) as (keyof CachePolicy)[]) {
+      if (field === 'eviction') {
+        if (!(L1_EVICTIONS as readonly unknown[]).includes(merged.eviction)) {
+          throw new InvalidCachePolicyError(
+            `cache policy ${namespace}.eviction=${JSON.stringify(merged.eviction)} must be one of ${L1_EVICTIONS.join(', ')}`,
+          );
+        }
+        continue;
+      }
       // Own fields only: `constructor`, `toString`, `__proto__` … are not policy fields either.
       const range = Object.hasOwn(RANGES, field) ? RANGES[field] : undefined;
       const value = merged[field];

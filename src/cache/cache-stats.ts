@@ -99,6 +99,11 @@ export interface NamespaceStatsSnapshot {
   l1Entries: number;
   l1Bytes: number;
   l1MaxBytes: number;
+  /** L1's eviction policy in this namespace. */
+  l1Eviction: string;
+  /** L1's hit ratio over its recent lookups, and what it would be with twice the room (from a ghost list of evictions). */
+  l1HitRatio: number;
+  l1HitRatioAt2x: number;
 }
 
 export const hitRate = (hits: number, requests: number) => (requests === 0 ? 0 : hits / requests);
@@ -106,7 +111,15 @@ export const hitRate = (hits: number, requests: number) => (requests === 0 ? 0 :
 /** The per-namespace snapshot, derived from counters and L1 usage. */
 export function namespaceSnapshot(
   c: NamespaceCounters,
-  l1: { entries: number; bytes: number; maxBytes: number; pressureEvictions: number },
+  l1: {
+    entries: number;
+    bytes: number;
+    maxBytes: number;
+    pressureEvictions: number;
+    eviction: string;
+    hitRatio: number;
+    hitRatioAt2x: number;
+  },
 ): NamespaceStatsSnapshot {
   const hits = c.l1Hits + c.l2Hits + c.staleHits;
   // Reads that joined a load already in flight were asked for too: neither hits nor new loads.
@@ -133,5 +146,8 @@ export function namespaceSnapshot(
     l1Entries: l1.entries,
     l1Bytes: l1.bytes,
     l1MaxBytes: l1.maxBytes,
+    l1Eviction: l1.eviction,
+    l1HitRatio: l1.hitRatio,
+    l1HitRatioAt2x: l1.hitRatioAt2x,
   };
 }

@@ -64,7 +64,8 @@ class CacheEnv {
 
   /**
    * Per-namespace policy overrides as JSON, e.g. `{"video":{"l2TtlMs":7200000},"search":{"jitter":0.2}}`.
-   * Fields: l1TtlMs, l2TtlMs, l1Share, compressAboveBytes, jitter, graceMs, nullTtlMs, earlyRefresh.
+   * Fields: l1TtlMs, l2TtlMs, l1Share, compressAboveBytes, jitter, graceMs, nullTtlMs, earlyRefresh,
+   * lockWaitMs, and eviction (`"tinylfu"`, the default, or `"lru"`).
    */
   @IsOptional()
   @EnvJson()

@@ -167,6 +167,19 @@ export function registerCacheMetrics(registry: Registry, stats: () => CacheStats
   mirroredGauge(registry, { name: METRIC.cacheL1Bytes, help: 'Estimated bytes held in L1' }, () => [
     [{}, read().l1.bytes],
   ]);
+  mirroredGauge(
+    registry,
+    {
+      name: METRIC.cacheL1HitRatio,
+      help: 'L1 hit ratio per namespace over recent lookups (size: "1x" as it is, "2x" estimated with twice the room)',
+      labelNames: ['namespace', 'size'],
+    },
+    () =>
+      perNamespace((ns, namespace) => [
+        [{ namespace, size: '1x' }, ns.l1HitRatio],
+        [{ namespace, size: '2x' }, ns.l1HitRatioAt2x],
+      ]),
+  );
   mirroredGauge(registry, { name: METRIC.cacheL1Entries, help: 'Entries held in L1' }, () => [
     [{}, read().l1.entries],
   ]);

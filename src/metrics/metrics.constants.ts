@@ -17,6 +17,7 @@ export const METRIC = {
   busReceived: 'vidcache_cache_bus_received_total',
   busResubscriptions: 'vidcache_cache_bus_resubscriptions_total',
   busHearing: 'vidcache_cache_bus_hearing',
+  cacheL1HitRatio: 'vidcache_cache_l1_hit_ratio',
   busDeafSeconds: 'vidcache_cache_bus_deaf_seconds_total',
   cacheL2EvictionFailures: 'vidcache_cache_l2_eviction_failures_total',
   cacheL2ConnectionsReplaced: 'vidcache_cache_l2_connections_replaced_total',
