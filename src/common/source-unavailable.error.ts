@@ -36,9 +36,15 @@ export class SourceUnavailableError extends Error {
 
 /** The {@link SourceUnavailableError} that `error` is or wraps (through `cause`), if any. */
 export function findSourceUnavailable(error: unknown): SourceUnavailableError | undefined {
-  for (let current = error, depth = 0; current instanceof Error && depth < 8; depth++) {
+  // Walks any object with a `cause`: errors thrown by Node itself belong to another realm than the
+  // application's code when a test runner sandboxes its modules.
+  for (
+    let current: unknown = error, depth = 0;
+    typeof current === 'object' && current !== null && depth < 8;
+    depth++
+  ) {
     if (current instanceof SourceUnavailableError) return current;
-    current = current.cause;
+    current = (current as { cause?: unknown }).cause;
   }
   return undefined;
 }

@@ -57,7 +57,9 @@ const OUTAGE_MESSAGES: [RegExp, DatabaseOutage][] = [
  * was wrong: the answer decides between a `503` (and a breaker failure) and the query's own error.
  */
 export function classifyDatabaseOutage(error: unknown): DatabaseOutage | undefined {
-  for (let current = error, depth = 0; current instanceof Error && depth < 8; depth++) {
+  // Duck-typed rather than `instanceof Error`: socket errors come from Node's own realm, which is not
+  // the realm of the application's code under a test runner's module sandbox.
+  for (let current = asErrorLike(error), depth = 0; current && depth < 8; depth++) {
     const { code } = current as { code?: unknown };
     if (typeof code === 'string') {
       if (OUTAGE_ERRNOS.has(code) || code.startsWith('08')) return 'connection';
@@ -65,18 +67,31 @@ export function classifyDatabaseOutage(error: unknown): DatabaseOutage | undefin
       if (known) return known;
     }
     // AggregateError: a refused connection to `localhost` fails on every address it resolves to.
-    if (current instanceof AggregateError) {
-      for (const inner of current.errors) {
+    if (Array.isArray(current.errors)) {
+      for (const inner of current.errors as unknown[]) {
         const outage = classifyDatabaseOutage(inner);
         if (outage) return outage;
       }
     }
     // Only the driver's own plain Errors: a query's error (Drizzle's, the server's) can quote the
     // client's input, which must never be mistaken for an outage.
-    if (typeof code !== 'string' && Object.getPrototypeOf(current) === Error.prototype) {
+    if (typeof code !== 'string' && current.constructor?.name === 'Error') {
       for (const [pattern, outage] of OUTAGE_MESSAGES) if (pattern.test(current.message)) return outage;
     }
-    current = current.cause;
+    current = asErrorLike(current.cause);
   }
   return undefined;
 }
+
+interface ErrorLike {
+  message: string;
+  code?: unknown;
+  cause?: unknown;
+  errors?: unknown;
+  constructor?: { name?: string };
+}
+
+const asErrorLike = (value: unknown): ErrorLike | undefined =>
+  typeof value === 'object' && value !== null && typeof (value as ErrorLike).message === 'string'
+    ? (value as ErrorLike)
+    : undefined;

@@ -66,11 +66,20 @@ export function guardPGlite(client: PGlite, guard: SourceGuard): void {
   });
 }
 
+const quieted = new WeakSet<pg.PoolClient>();
+
 async function connectUnlessAborted(
   connect: () => Promise<pg.PoolClient>,
   signal: AbortSignal,
 ): Promise<pg.PoolClient> {
   const client = await connect();
+  if (!quieted.has(client)) {
+    quieted.add(client);
+    // A checked-out connection that the server drops between two statements (pg_terminate_backend)
+    // emits 'error' with no query to receive it, and pg-pool listens only while it is idle: unheard,
+    // the event would crash the process. The next statement on it fails, and that failure counts.
+    client.on('error', () => undefined);
+  }
   // The guard gave up while the connection was being made: the caller is gone, the connection is fine.
   if (signal.aborted) {
     client.release();
@@ -80,24 +89,34 @@ async function connectUnlessAborted(
 }
 
 /**
- * A transaction's connection whose statements the guard watches. Once one fails for an outage, every
- * later statement fails at once with the same error, and release drops the connection.
+ * A transaction's connection whose statements the guard watches. Once one fails for an outage, the
+ * connection is reset and handed back to the pool at once, and every later statement fails at once
+ * with the same error. Handing it back here matters: Drizzle sends `begin` before the block that
+ * releases the connection, so a `begin` that fails would otherwise keep it checked out for good
+ * (and the pool could never close).
  */
 function watched(client: pg.PoolClient, guard: SourceGuard): PoolClientLike {
   let broken: Error | undefined;
+  let released = false;
+  const release = (error?: Error | boolean) => {
+    if (released) return;
+    released = true;
+    client.release(error);
+  };
   const query = (...[config, values]: QueryArgs) => {
     if (broken) return Promise.reject(broken);
     return guard.observe(client.query(config as string, values as unknown[])).catch((error: unknown) => {
       if (findSourceUnavailable(error)) {
         broken = asError(error);
         resetConnection(client);
+        release(broken);
       }
       throw error;
     });
   };
   return {
     query: query as pg.PoolClient['query'],
-    release: (error?: Error | boolean) => client.release(broken ?? error),
+    release: (error?: Error | boolean) => release(broken ?? error),
   };
 }
 

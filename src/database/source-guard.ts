@@ -243,7 +243,9 @@ function withDeadline<T>(
       },
       (error: unknown) => {
         clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
+        // Passed on as it is: wrapping would lose the `code` the classifier reads, and Node's own
+        // errors are not `instanceof Error` in a sandboxed realm (a test runner's).
+        reject(error);
       },
     );
   });

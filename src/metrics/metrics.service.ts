@@ -1,4 +1,4 @@
-import { Injectable, Optional, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
@@ -24,7 +24,7 @@ export class MetricsService implements OnModuleInit {
     warmup: WarmupService,
     private readonly adapterHost: HttpAdapterHost,
     // Absent in applications built without the database module (the operations tests).
-    @Optional() database: DatabaseService | null = null,
+    @Optional() @Inject(DatabaseService) database: DatabaseService | null = null,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
     registerCacheMetrics(this.registry, () => cache.stats());
