@@ -144,8 +144,11 @@ export class DatabaseConnection {
   /** Applies the checked-in migrations that this database has not seen yet. */
   async migrate(): Promise<void> {
     const config = { migrationsFolder: MIGRATIONS_FOLDER };
-    if (this.driver.kind === 'pglite') await migratePglite(this.driver.db, config);
-    else await migrateNodePg(this.driver.db, config);
+    const { driver } = this;
+    // Start-up work, not a request: the per-call bound does not apply.
+    await this.guard.unbounded(() =>
+      driver.kind === 'pglite' ? migratePglite(driver.db, config) : migrateNodePg(driver.db, config),
+    );
   }
 
   /**
@@ -153,6 +156,12 @@ export class DatabaseConnection {
    * of them migrates or seeds at a time. PGlite belongs to a single process and needs none.
    */
   async withStartupLock<T>(task: () => Promise<T>): Promise<T> {
+    // Migrating and seeding may take longer than a request may wait: the per-call bound (and the
+    // bulkhead and circuit) stay out of the way until the service starts serving.
+    return this.guard.unbounded(() => this.lockedTask(task));
+  }
+
+  private async lockedTask<T>(task: () => Promise<T>): Promise<T> {
     if (this.driver.kind === 'pglite') return task();
     // Session-level advisory locks belong to one connection: hold a dedicated client for the
     // duration while `task` runs its queries through the rest of the pool.

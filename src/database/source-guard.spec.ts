@@ -100,6 +100,23 @@ describe('SourceGuard', () => {
     });
   });
 
+  it('keeps probing when its timer fires before the breaker agrees the cool-down is over', async () => {
+    // The breaker reads a wall clock that may lag the timers by a few ms.
+    let lag = 0;
+    const subject = guard({ now: () => Date.now() - lag });
+    for (let i = 0; i < 3; i++) await subject.run(() => Promise.reject(refused())).catch(() => undefined);
+
+    lag = 5;
+    await jest.advanceTimersByTimeAsync(2_000);
+    expect(probe).not.toHaveBeenCalled();
+    expect(subject.state).toBe('open');
+
+    lag = 0;
+    await jest.advanceTimersByTimeAsync(25);
+    expect(probe).toHaveBeenCalledTimes(1);
+    expect(subject.state).toBe('closed');
+  });
+
   it('stops probing once stopped', async () => {
     const subject = guard();
     for (let i = 0; i < 3; i++) await subject.run(() => Promise.reject(refused())).catch(() => undefined);
@@ -122,6 +139,21 @@ describe('SourceGuard', () => {
     expect(await holding).toMatchObject({ reason: 'timeout' });
     // Turning calls away says nothing about the source's health.
     expect(subject.stats()).toMatchObject({ circuit: 'closed', outages: { timeout: 1, connection: 0 } });
+  });
+
+  it('unbounded() lets start-up work run past the bound and past an open circuit', async () => {
+    probe.mockRejectedValue(refused());
+    const subject = guard();
+    for (let i = 0; i < 3; i++) await subject.run(() => Promise.reject(refused())).catch(() => undefined);
+    expect(subject.state).toBe('open');
+
+    const slow = subject.unbounded(() =>
+      subject.run(() => new Promise<string>((resolve) => setTimeout(() => resolve('migrated'), 5_000))),
+    );
+    await jest.advanceTimersByTimeAsync(5_000);
+    await expect(slow).resolves.toBe('migrated');
+    // Outside it, the guard is back in force.
+    await expect(subject.run(async () => 'x')).rejects.toMatchObject({ reason: 'circuit-open' });
   });
 
   it('observe() counts the outages of calls bounded elsewhere', async () => {

@@ -4,6 +4,9 @@ import { SourceUnavailableError, type SourceUnavailableReason } from '../common/
 import { Bulkhead, BulkheadRejectedError, type BulkheadStats } from './bulkhead.js';
 import { sourceClosed, sourceOpened, sourceProbeFailed } from './database.messages.js';
 
+/** How soon a probe that fired before the breaker's cool-down was over tries again. */
+const PROBE_RETRY_MS = 25;
+
 /** How a failed call shows the source is unreachable; undefined: the source answered (with an error). */
 export type OutageClassifier = (error: unknown) => 'timeout' | 'connection' | undefined;
 
@@ -63,6 +66,7 @@ export class SourceGuard {
   private readonly logger: Pick<Logger, 'warn' | 'log'>;
   private probeTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private unboundedTasks = 0;
   private readonly counts = {
     transitions: { closed: 0, open: 0, 'half-open': 0 } as Record<CircuitState, number>,
     outages: { timeout: 0, connection: 0 },
@@ -92,6 +96,7 @@ export class SourceGuard {
 
   /** Runs `call` under the guard (see the class comment). `signal` aborts when the hard bound passes. */
   async run<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (this.unboundedTasks > 0) return call(new AbortController().signal);
     if (this.breaker.state !== 'closed') {
       this.counts.shortCircuited++;
       throw this.unavailable('circuit-open');
@@ -113,6 +118,20 @@ export class SourceGuard {
       throw this.failed(error);
     } finally {
       release();
+    }
+  }
+
+  /**
+   * Runs `task` with the guard out of the way: its calls have no hard bound, no bulkhead and no
+   * circuit. For start-up work (migrations, seeding) that runs before any request and may rightly
+   * take longer than a request may wait.
+   */
+  async unbounded<T>(task: () => Promise<T>): Promise<T> {
+    this.unboundedTasks++;
+    try {
+      return await task();
+    } finally {
+      this.unboundedTasks--;
     }
   }
 
@@ -182,17 +201,23 @@ export class SourceGuard {
     this.scheduleProbe();
   }
 
-  private scheduleProbe(): void {
+  private scheduleProbe(delayMs = this.options.cooldownMs): void {
     if (this.stopped) return;
     clearTimeout(this.probeTimer);
-    this.probeTimer = setTimeout(() => void this.probe(), this.options.cooldownMs);
+    this.probeTimer = setTimeout(() => void this.probe(), delayMs);
     // An open circuit never keeps the process alive on its own.
     this.probeTimer.unref();
   }
 
   /** One probe: its success closes the circuit, its failure opens it for another cool-down. */
   private async probe(): Promise<void> {
-    if (this.stopped || !this.breaker.tryStartProbe()) return;
+    if (this.stopped) return;
+    if (!this.breaker.tryStartProbe()) {
+      // The breaker reads the wall clock and timers run on a monotonic one: a timer can fire a
+      // moment before the breaker agrees the cool-down is over. Try again shortly, never give up.
+      if (this.breaker.state === 'open') this.scheduleProbe(PROBE_RETRY_MS);
+      return;
+    }
     this.counts.transitions['half-open']++;
     this.counts.probes.runs++;
     try {
