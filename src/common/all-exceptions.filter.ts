@@ -6,6 +6,8 @@ import {
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
+import { classifyDatabaseOutage } from '../database/database-errors.js';
+import { findSourceUnavailable } from './source-unavailable.error.js';
 
 interface ReplyLike {
   status(code: number): ReplyLike;
@@ -18,6 +20,25 @@ interface ErrorBody {
   error: string;
   message: string | string[];
 }
+
+interface DescribedError extends ErrorBody {
+  /** Log the error's stack: it was unexpected. */
+  log: boolean;
+  /** Seconds for the `Retry-After` header of a 503. */
+  retryAfterSeconds?: number;
+}
+
+// Retry-After of an outage the driver reported before the guard could classify it (a statement
+// inside a transaction): the database may be back in a moment.
+const OUTAGE_RETRY_AFTER_SECONDS = 1;
+
+const databaseUnavailable = (reason: string, retryAfterSeconds: number): DescribedError => ({
+  statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+  error: 'Service Unavailable',
+  message: `the database is unavailable (${reason}); retry after ${retryAfterSeconds} s`,
+  log: false,
+  retryAfterSeconds,
+});
 
 // SQLSTATE classes that only a client's input can cause: the request was wrong, not the service.
 const CLIENT_SQLSTATES: Record<string, [number, string]> = {
@@ -38,8 +59,16 @@ const reasonOf = (status: number) =>
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
     .join(' ');
 
-/** Maps any error to a status and a body; unknown errors are 500 and logged. */
-export function describeError(error: unknown): ErrorBody & { log: boolean } {
+/**
+ * Maps any error to a status and a body; unknown errors are 500 and logged. A database that is
+ * down, stalled, saturated or behind an open circuit is a 503 with `Retry-After`, never a 500: the
+ * request was fine, the dependency was not.
+ */
+export function describeError(error: unknown): DescribedError {
+  const unavailable = findSourceUnavailable(error);
+  if (unavailable) return databaseUnavailable(unavailable.reason, unavailable.retryAfterSeconds);
+  const outage = classifyDatabaseOutage(error);
+  if (outage) return databaseUnavailable(outage, OUTAGE_RETRY_AFTER_SECONDS);
   if (error instanceof HttpException) {
     const response = error.getResponse();
     const status = error.getStatus();
@@ -47,7 +76,15 @@ export function describeError(error: unknown): ErrorBody & { log: boolean } {
       typeof response === 'object' && response !== null && 'message' in response
         ? (response as { message: string | string[] }).message
         : error.message;
-    return { statusCode: status, error: reasonOf(status), message, log: status >= 500 && status !== 503 };
+    // A dependency that is down says when to come back (the cache's 503s carry it).
+    const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    return {
+      statusCode: status,
+      error: reasonOf(status),
+      message,
+      log: status >= 500 && status !== 503,
+      ...(typeof retryAfter === 'number' ? { retryAfterSeconds: retryAfter } : {}),
+    };
   }
   const e = error as { statusCode?: unknown; code?: unknown; message?: unknown; cause?: unknown };
   // Fastify's own errors (body too large, malformed JSON, unsupported media type) carry a 4xx status.
@@ -77,11 +114,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<ReplyLike>();
-    const { log, ...body } = describeError(error);
+    const { log, retryAfterSeconds, ...body } = describeError(error);
     if (log) this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    // A dependency that is down says when to come back (the cache's 503s carry it).
-    const retryAfter = (error as { retryAfterSeconds?: unknown })?.retryAfterSeconds;
-    if (typeof retryAfter === 'number') reply.header('Retry-After', String(retryAfter));
+    if (retryAfterSeconds !== undefined) reply.header('Retry-After', String(retryAfterSeconds));
     reply.status(body.statusCode).send(body);
   }
 }

@@ -1,5 +1,5 @@
 import { InvalidConfigError } from './validate-env.js';
-import { loadDatabaseConfig } from './database.config.js';
+import { DEFAULT_DATABASE_LIMITS, loadDatabaseConfig } from './database.config.js';
 
 describe('loadDatabaseConfig', () => {
   it('defaults to the embedded database under ./data, seeded at scale 1', () => {
@@ -8,6 +8,40 @@ describe('loadDatabaseConfig', () => {
       dataDir: './data',
       seedOnStart: true,
       seedScale: 1,
+      limits: DEFAULT_DATABASE_LIMITS,
+    });
+  });
+
+  it('bounds every database call by 5 s at most by default', () => {
+    const { limits } = loadDatabaseConfig({});
+    expect(limits?.queryTimeoutMs).toBeLessThanOrEqual(5_000);
+    expect(limits?.statementTimeoutMs).toBeLessThanOrEqual(limits!.queryTimeoutMs);
+    expect(limits?.connectTimeoutMs).toBeLessThanOrEqual(limits!.queryTimeoutMs);
+  });
+
+  it('reads the limits of database calls', () => {
+    const { limits } = loadDatabaseConfig({
+      DATABASE_QUERY_TIMEOUT_MS: '2500',
+      DATABASE_STATEMENT_TIMEOUT_MS: '2000',
+      DATABASE_CONNECT_TIMEOUT_MS: '1000',
+      DATABASE_POOL_MAX: '4',
+      DATABASE_MAX_CONCURRENCY: '3',
+      DATABASE_QUEUE_LIMIT: '50',
+      DATABASE_QUEUE_TIMEOUT_MS: '250',
+      DATABASE_BREAKER_THRESHOLD: '2',
+      DATABASE_BREAKER_COOLDOWN_MS: '500',
+    });
+
+    expect(limits).toEqual({
+      queryTimeoutMs: 2500,
+      statementTimeoutMs: 2000,
+      connectTimeoutMs: 1000,
+      poolMax: 4,
+      maxConcurrent: 3,
+      queueLimit: 50,
+      queueTimeoutMs: 250,
+      breakerThreshold: 2,
+      breakerCooldownMs: 500,
     });
   });
 
@@ -24,6 +58,7 @@ describe('loadDatabaseConfig', () => {
       dataDir: 'memory://',
       seedOnStart: false,
       seedScale: 0.01,
+      limits: DEFAULT_DATABASE_LIMITS,
     });
   });
 
@@ -60,6 +95,16 @@ describe('loadDatabaseConfig', () => {
     ['SEED_SCALE', '-1'],
     ['SEED_SCALE', '11'],
     ['SEED_SCALE', 'Infinity'],
+    ['DATABASE_QUERY_TIMEOUT_MS', '0'],
+    ['DATABASE_QUERY_TIMEOUT_MS', 'soon'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '-1'],
+    ['DATABASE_CONNECT_TIMEOUT_MS', '1.5'],
+    ['DATABASE_POOL_MAX', '0'],
+    ['DATABASE_MAX_CONCURRENCY', '0'],
+    ['DATABASE_QUEUE_LIMIT', '-1'],
+    ['DATABASE_QUEUE_TIMEOUT_MS', 'x'],
+    ['DATABASE_BREAKER_THRESHOLD', '0'],
+    ['DATABASE_BREAKER_COOLDOWN_MS', '10'],
   ])('rejects %s=%s with one line naming the variable', (name, value) => {
     const load = () => loadDatabaseConfig({ [name]: value });
 

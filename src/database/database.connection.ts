@@ -11,10 +11,18 @@ import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite, type PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
-import { IN_MEMORY_DATA_DIR, type DatabaseConfig } from '../config/database.config.js';
-import { PING_TIMEOUT_MS, STARTUP_LOCK_KEY } from './database.constants.js';
+import {
+  DEFAULT_DATABASE_LIMITS,
+  IN_MEMORY_DATA_DIR,
+  type DatabaseConfig,
+  type DatabaseLimits,
+} from '../config/database.config.js';
+import { classifyDatabaseOutage } from './database-errors.js';
+import { DATABASE_SOURCE, PING_TIMEOUT_MS, STARTUP_LOCK_KEY } from './database.constants.js';
 import { databaseInUse, pingTimedOut, poolError } from './database.messages.js';
+import { guardPGlite, guardPool } from './guarded-driver.js';
 import * as schema from './schema.js';
+import { SourceGuard, type SourceGuardStats } from './source-guard.js';
 
 /**
  * The Drizzle database every repository receives. Both drivers produce a subtype of it, so
@@ -46,6 +54,8 @@ export class DatabaseConnection {
     private readonly driver: Driver,
     /** Where the data lives, for the log (never includes a password). */
     readonly location: string,
+    /** Bounds, bulkhead and circuit breaker of every call to this database. */
+    readonly guard: SourceGuard,
   ) {}
 
   /**
@@ -53,12 +63,19 @@ export class DatabaseConnection {
    * under `dataDir` (created if missing), or in memory for `memory://`.
    */
   static async open(config: DatabaseConfig, logger = new Logger('Database')): Promise<DatabaseConnection> {
+    const limits = config.limits ?? DEFAULT_DATABASE_LIMITS;
     if (config.url !== undefined) {
       const pool = new pg.Pool({
         connectionString: config.url,
         application_name: 'vidcache',
-        max: 10,
-        connectionTimeoutMillis: 5_000,
+        max: limits.poolMax,
+        // Getting a connection (a free one, or a new one through TCP and start-up) is bounded...
+        connectionTimeoutMillis: limits.connectTimeoutMs,
+        // ...the server cancels a statement running past this on its own...
+        statement_timeout: limits.statementTimeoutMs,
+        // ...and the driver stops waiting for an answer (this bounds statements inside transactions;
+        // every other call is bounded as a whole by the guard).
+        query_timeout: limits.queryTimeoutMs,
         idleTimeoutMillis: 30_000,
       });
       // An idle client that loses its server emits 'error' on the pool; unhandled, it would crash
@@ -71,23 +88,39 @@ export class DatabaseConnection {
         open.add(client);
         client.once('end', () => open.delete(client));
       });
+      // The probe bypasses the guard (it runs while the circuit is open); the pool's own timeouts
+      // bound it.
+      const rawQuery = pool.query.bind(pool);
+      const guard = createGuard(limits, logger, () => rawQuery('select 1'));
+      guardPool(pool, guard);
       const db = drizzleNodePg({ client: pool, schema });
-      return new DatabaseConnection({ kind: 'postgres', client: pool, db, open }, redactPassword(config.url));
+      return new DatabaseConnection(
+        { kind: 'postgres', client: pool, db, open },
+        redactPassword(config.url),
+        guard,
+      );
     }
     const inMemory = config.dataDir === IN_MEMORY_DATA_DIR;
     const dataDir = inMemory ? undefined : resolve(config.dataDir);
     if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
     const client = await PGlite.create({ dataDir, extensions: PGLITE_EXTENSIONS });
-    return DatabaseConnection.fromPGlite(client, dataDir ?? 'memory');
+    return DatabaseConnection.fromPGlite(client, dataDir ?? 'memory', limits);
   }
 
   /**
    * Wraps a PGlite instance that is already open (created with {@link PGLITE_EXTENSIONS}), for
    * example one restored from a data-directory dump. Closing the connection closes it.
    */
-  static fromPGlite(client: PGlite, location = 'memory'): DatabaseConnection {
+  static fromPGlite(
+    client: PGlite,
+    location = 'memory',
+    limits: DatabaseLimits = DEFAULT_DATABASE_LIMITS,
+  ): DatabaseConnection {
+    const rawQuery = client.query.bind(client);
+    const guard = createGuard(limits, new Logger('Database'), () => rawQuery('select 1'));
+    guardPGlite(client, guard);
     const db = drizzlePglite({ client, schema });
-    return new DatabaseConnection({ kind: 'pglite', client, db }, location);
+    return new DatabaseConnection({ kind: 'pglite', client, db }, location, guard);
   }
 
   get kind(): DatabaseKind {
@@ -98,6 +131,11 @@ export class DatabaseConnection {
     return this.driver.db;
   }
 
+  /** The guard's counters and circuit state, for health and metrics. */
+  sourceStats(): SourceGuardStats {
+    return this.guard.stats();
+  }
+
   /** One line for the start-up log: which database, and where. */
   describe(): string {
     return databaseInUse(this.kind, this.location);
@@ -106,8 +144,11 @@ export class DatabaseConnection {
   /** Applies the checked-in migrations that this database has not seen yet. */
   async migrate(): Promise<void> {
     const config = { migrationsFolder: MIGRATIONS_FOLDER };
-    if (this.driver.kind === 'pglite') await migratePglite(this.driver.db, config);
-    else await migrateNodePg(this.driver.db, config);
+    const { driver } = this;
+    // Start-up work, not a request: the per-call bound does not apply.
+    await this.guard.unbounded(() =>
+      driver.kind === 'pglite' ? migratePglite(driver.db, config) : migrateNodePg(driver.db, config),
+    );
   }
 
   /**
@@ -115,6 +156,12 @@ export class DatabaseConnection {
    * of them migrates or seeds at a time. PGlite belongs to a single process and needs none.
    */
   async withStartupLock<T>(task: () => Promise<T>): Promise<T> {
+    // Migrating and seeding may take longer than a request may wait: the per-call bound (and the
+    // bulkhead and circuit) stay out of the way until the service starts serving.
+    return this.guard.unbounded(() => this.lockedTask(task));
+  }
+
+  private async lockedTask<T>(task: () => Promise<T>): Promise<T> {
     if (this.driver.kind === 'pglite') return task();
     // Session-level advisory locks belong to one connection: hold a dedicated client for the
     // duration while `task` runs its queries through the rest of the pool.
@@ -150,6 +197,7 @@ export class DatabaseConnection {
 
   /** Closes the client or pool. Safe to call any number of times; later calls await the first. */
   close(): Promise<void> {
+    this.guard.stop();
     this.closing ??= this.closeDriver();
     return this.closing;
   }
@@ -162,6 +210,25 @@ export class DatabaseConnection {
     await driver.client.end();
     await Promise.all(ended);
   }
+}
+
+function createGuard(
+  limits: DatabaseLimits,
+  logger: Logger,
+  probe: (signal: AbortSignal) => Promise<unknown>,
+): SourceGuard {
+  return new SourceGuard({
+    source: DATABASE_SOURCE,
+    timeoutMs: limits.queryTimeoutMs,
+    queueTimeoutMs: limits.queueTimeoutMs,
+    maxConcurrent: limits.maxConcurrent,
+    queueLimit: limits.queueLimit,
+    failureThreshold: limits.breakerThreshold,
+    cooldownMs: limits.breakerCooldownMs,
+    classify: classifyDatabaseOutage,
+    probe,
+    logger,
+  });
 }
 
 function redactPassword(url: string): string {

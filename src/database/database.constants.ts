@@ -19,3 +19,6 @@ export const ID_PREFIX = {
 } as const;
 
 export type IdPrefix = (typeof ID_PREFIX)[keyof typeof ID_PREFIX];
+
+/** Name of the database as a source: in SourceUnavailableError, logs and metric labels. */
+export const DATABASE_SOURCE = 'database';

@@ -16,3 +16,12 @@ export const seeded = (report: SeedReport): string =>
   `${report.events} events, ${report.templates} templates, ${report.configEntries} config entries`;
 
 export const seedSkipped = (): string => 'The database already holds data: not seeding it';
+
+export const sourceOpened = (source: string, cooldownMs: number): string =>
+  `The ${source} is unreachable: its circuit is open; calls fail at once (503) and it is probed every ${cooldownMs} ms`;
+
+export const sourceClosed = (source: string): string => `The ${source} answers again: its circuit is closed`;
+
+// The error's message only: a driver error never carries the connection string, but its stack is noise here.
+export const sourceProbeFailed = (source: string, error: unknown): string =>
+  `The ${source} is still unreachable (probe failed: ${error instanceof Error ? error.message : String(error)})`;

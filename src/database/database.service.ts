@@ -1,6 +1,8 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { DatabaseConfig } from '../config/database.config.js';
+import type { CircuitState } from '../cache/circuit-breaker.js';
 import { DatabaseConnection, type Database, type DatabaseKind } from './database.connection.js';
+import type { SourceGuardStats } from './source-guard.js';
 import { seeded, seedSkipped } from './database.messages.js';
 import { seedIfEmpty } from './seed.js';
 
@@ -57,6 +59,16 @@ export class DatabaseService implements OnApplicationShutdown {
    */
   ping(): Promise<void> {
     return this.connection.ping();
+  }
+
+  /** State of the circuit breaker in front of the database (readiness reports it). */
+  circuit(): CircuitState {
+    return this.connection.guard.state;
+  }
+
+  /** Timeouts, outages, circuit transitions and bulkhead counters of the database (for metrics). */
+  sourceStats(): SourceGuardStats {
+    return this.connection.sourceStats();
   }
 
   /** Closes the pool or the PGlite instance; harmless if already closed. */

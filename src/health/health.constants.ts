@@ -9,6 +9,11 @@
  */
 export interface DatabaseHealthProbe {
   ping(): Promise<void>;
+  /**
+   * State of the circuit breaker in front of the database, when there is one: while it is not
+   * `closed` the database is known to be down, and readiness says so without pinging.
+   */
+  circuit?(): 'closed' | 'open' | 'half-open';
 }
 
 /** Injection token of the {@link DatabaseHealthProbe}. */

@@ -10,3 +10,6 @@ export const drainStarted = (ms: number) =>
   `Shutting down: readiness is now 503; serving in-flight and late requests for ${ms} ms before closing`;
 
 export const drainFinished = () => 'Drain finished: closing the HTTP server and connections';
+
+export const databaseCircuitOpen = () =>
+  'database unavailable: its circuit breaker is open after repeated failures (probing it)';

@@ -31,6 +31,14 @@ export const METRIC = {
   warmupLastDuration: 'vidcache_warmup_last_duration_seconds',
   warmupLastRun: 'vidcache_warmup_last_run_timestamp_seconds',
   httpDuration: 'vidcache_http_request_duration_seconds',
+  sourceTimeouts: 'vidcache_source_timeouts_total',
+  sourceOutages: 'vidcache_source_outages_total',
+  sourceCircuitState: 'vidcache_source_circuit_state',
+  sourceCircuitTransitions: 'vidcache_source_circuit_transitions_total',
+  sourceShortCircuited: 'vidcache_source_short_circuited_total',
+  sourceBulkheadActive: 'vidcache_source_bulkhead_active',
+  sourceBulkheadQueued: 'vidcache_source_bulkhead_queue_length',
+  sourceBulkheadRejections: 'vidcache_source_bulkhead_rejections_total',
 } as const;
 
 /** HTTP latency buckets (seconds): from an L1 hit (well under a millisecond) to a slow analytics query. */

@@ -1,11 +1,13 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { HybridCacheService } from '../cache/index.js';
+import { DatabaseService } from '../database/database.service.js';
 import { WarmupService } from '../warmup/warmup.service.js';
 import { registerCacheMetrics } from './cache.metrics.js';
 import { HTTP_DURATION_BUCKETS, METRIC, METRIC_PREFIX, UNMATCHED_ROUTE } from './metrics.constants.js';
+import { registerSourceMetrics } from './source.metrics.js';
 import { registerWarmupMetrics } from './warmup.metrics.js';
 
 /**
@@ -21,10 +23,13 @@ export class MetricsService implements OnModuleInit {
     cache: HybridCacheService,
     warmup: WarmupService,
     private readonly adapterHost: HttpAdapterHost,
+    // Absent in applications built without the database module (the operations tests).
+    @Optional() @Inject(DatabaseService) database: DatabaseService | null = null,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
     registerCacheMetrics(this.registry, () => cache.stats());
     registerWarmupMetrics(this.registry, () => warmup.status());
+    if (database) registerSourceMetrics(this.registry, () => [database.sourceStats()]);
     this.httpDuration = new Histogram({
       name: METRIC.httpDuration,
       help: 'HTTP request duration by method, route pattern and status',
