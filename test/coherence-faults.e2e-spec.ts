@@ -126,6 +126,12 @@ describe('coherence under the faults that used to undo acknowledged writes', () 
     }
   }, 180_000);
 
+  /** The cache's entry in the readiness body. */
+  interface CacheReadiness {
+    status: string;
+    l2: { reason?: string; evictionFailures: number };
+  }
+
   it('Redis full (maxmemory with noeviction): a write either answers 503 or is seen after the bound, also once Redis has room again', async () => {
     const rig = await startRig('full', 1);
     const replica = rig.replicas[0]!;
@@ -144,6 +150,13 @@ describe('coherence under the faults that used to undo acknowledged writes', () 
           const patched = await writeTitle(replica, id, title);
           // A write that cannot be made safe may be refused; an acknowledged one must be seen.
           expect([200, 503]).toContain(patched.status);
+          // Readiness says why L2 is out of service: degraded, not down (the replica still serves).
+          const ready = await replica.fetch('/health/ready');
+          const cache = ((await ready.json()) as { details: Record<string, CacheReadiness> }).details.cache!;
+          expect(ready.status).toBe(200);
+          expect(cache.status).toBe('degraded');
+          expect(cache.l2.reason).toMatch(/Redis refused an eviction \(OOM/);
+          expect(cache.l2.evictionFailures).toBeGreaterThan(0);
           if (patched.status !== 200) continue;
           const whileFull = await staleReadsAfter(replica, id, { title, acknowledgedAt: patched.end }, 1_000);
           if (whileFull.length > 0)

@@ -21,6 +21,10 @@ export interface CacheHealthDetails {
   };
   /** The cache's circuit breaker in front of Redis: `closed` means L2 is in use. */
   circuit: string;
+  /** Why L2 is out of service (a refused eviction, repeated failures), and what waits for it. */
+  l2: { reason?: string; pendingEvictions: number; evictionFailures: number };
+  /** Whether this replica hears the invalidation bus (a deaf one serves no L1). */
+  bus?: { hearing: boolean; gaps: number; deafPeriods: number };
   l1: { entries: number; bytes: number; maxBytes: number; usedRatio: number };
 }
 
@@ -48,6 +52,14 @@ export class CacheHealthIndicator {
     const details: CacheHealthDetails = {
       redis: { state: 'disabled', required },
       circuit: stats.l2.circuit,
+      l2: {
+        ...(stats.l2.reason === undefined ? {} : { reason: stats.l2.reason }),
+        pendingEvictions: stats.l2.pendingEvictions,
+        evictionFailures: stats.l2.evictionFailures,
+      },
+      ...(stats.bus
+        ? { bus: { hearing: stats.bus.hearing, gaps: stats.bus.gaps, deafPeriods: stats.bus.deafPeriods } }
+        : {}),
       l1: {
         entries: stats.l1.entries,
         bytes: stats.l1.bytes,
