@@ -167,6 +167,20 @@ export function registerCacheMetrics(registry: Registry, stats: () => CacheStats
   mirroredGauge(registry, { name: METRIC.cacheL1Bytes, help: 'Estimated bytes held in L1' }, () => [
     [{}, read().l1.bytes],
   ]);
+  mirroredCounter(
+    registry,
+    {
+      name: METRIC.cacheStale,
+      help: 'Stale values served, by reason: the source failed (error), was slower than the soft timeout (timeout), or the key was throttled after a failure (throttled)',
+      labelNames: ['namespace', 'reason'],
+    },
+    () =>
+      perNamespace((ns, namespace) =>
+        (['error', 'timeout', 'throttled'] as const).map(
+          (reason) => [{ namespace, reason }, ns.staleByReason[reason]] as const,
+        ),
+      ),
+  );
   mirroredGauge(
     registry,
     {

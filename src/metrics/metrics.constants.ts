@@ -18,6 +18,7 @@ export const METRIC = {
   busResubscriptions: 'vidcache_cache_bus_resubscriptions_total',
   busHearing: 'vidcache_cache_bus_hearing',
   cacheL1HitRatio: 'vidcache_cache_l1_hit_ratio',
+  cacheStale: 'vidcache_cache_stale_total',
   busDeafSeconds: 'vidcache_cache_bus_deaf_seconds_total',
   cacheL2EvictionFailures: 'vidcache_cache_l2_eviction_failures_total',
   cacheL2ConnectionsReplaced: 'vidcache_cache_l2_connections_replaced_total',
