@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { SECURITY_SCHEME } from '../common/auth/bearer-token.js';
 import { HybridCacheService, type CacheStatsSnapshot } from '../cache/index.js';
 import { PredictiveWarmer, type PredictiveWarmingStats } from '../warmup/predictive-warmer.js';
 import { WarmupService } from '../warmup/warmup.service.js';
@@ -15,7 +16,7 @@ export type AdminCacheStats = CacheStatsSnapshot & {
 
 /** Operator endpoints, behind `Authorization: Bearer <ADMIN_TOKEN>`. */
 @ApiTags('admin')
-@ApiBearerAuth()
+@ApiBearerAuth(SECURITY_SCHEME.admin)
 @ApiUnauthorizedResponse({ description: 'Missing or wrong token, or ADMIN_TOKEN unset' })
 @UseGuards(AdminTokenGuard)
 @Controller('admin/cache')

@@ -22,6 +22,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AdminTokenGuard } from '../admin/admin-token.guard.js';
+import { SECURITY_SCHEME } from '../common/auth/bearer-token.js';
 import { ErrorResponse } from '../common/error-response.dto.js';
 import { ParseIdPipe } from '../common/validation/index.js';
 import { PutConfigDto } from './dto/put-config.dto.js';
@@ -81,7 +82,7 @@ export class StaticController {
   /** Creates (201) or replaces (200) a configuration entry; admin only. */
   @Put('config/:key')
   @UseGuards(AdminTokenGuard)
-  @ApiBearerAuth()
+  @ApiBearerAuth(SECURITY_SCHEME.admin)
   @ApiCreatedResponse({ type: ConfigEntryResponse, description: 'Created' })
   @ApiOkResponse({ type: ConfigEntryResponse, description: 'Replaced' })
   @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Missing or wrong admin token' })

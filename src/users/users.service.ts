@@ -5,11 +5,17 @@ import { DomainEvent, userTag, type UserUpdatedEvent } from '../common/events/do
 import { USER_NAMESPACE, profileKey } from './users.constants.js';
 import {
   UsersRepository,
-  type CreateUserInput,
   type PrivateUser,
   type PublicUser,
   type UpdateUserInput,
+  type UserFields,
 } from './users.repository.js';
+import { hashUserToken, newUserToken } from './user-token.js';
+
+/** A user just created: the whole profile and, this once, the user's secret token. */
+export interface CreatedUser extends PrivateUser {
+  token: string;
+}
 
 /**
  * User profiles. The public profile is cached under `user:profile:<id>`; email and settings never
@@ -32,9 +38,19 @@ export class UsersService {
     return (await this.users.listMostActive(limit)).map(({ id }) => id);
   }
 
-  /** Nothing to evict: the id is new, so no reader can have cached it. */
-  create(input: CreateUserInput): Promise<PrivateUser> {
-    return this.users.create(input);
+  /**
+   * Creates the user with a new secret token, answered here and never again: only its hash is
+   * stored. Nothing to evict: the id is new, so no reader can have cached it.
+   */
+  async create(input: UserFields): Promise<CreatedUser> {
+    const token = newUserToken();
+    const user = await this.users.create({ ...input, tokenHash: hashUserToken(token) });
+    return { ...user, token };
+  }
+
+  /** The id of the user this token belongs to, or null. Never cached: it is a credential check. */
+  ownerOfToken(token: string): Promise<string | null> {
+    return this.users.findIdByTokenHash(hashUserToken(token));
   }
 
   /**
