@@ -157,6 +157,38 @@ describe.each(['pglite', 'postgres'] as const)('users, sessions and queues on %s
       }
     });
 
+    it('emails are unique whatever their case: POST and PATCH answer 409 naming email, and change nothing', async () => {
+      const email = `dup-${a.prefix}@example.com`;
+      const first = await send(a, 'POST', '/users', { name: 'First', email });
+      const other = await createUserWithToken('Other');
+      const otherBefore = await send(a, 'GET', `/users/${other.id}`);
+
+      const again = await send(a, 'POST', '/users', { name: 'Copy', email: email.toUpperCase() });
+      const patched = await send(a, 'PATCH', `/users/${other.id}`, {
+        name: 'Taken',
+        email: `DUP-${email.slice(4)}`,
+      });
+      const ownCase = await send(a, 'PATCH', `/users/${first.json().id}`, {
+        email: email.replace('dup', 'Dup'),
+      });
+      const otherAfter = await send(a, 'GET', `/users/${other.id}`);
+
+      expect(first.statusCode).toBe(201);
+      for (const res of [again, patched]) {
+        expect(res.statusCode).toBe(409);
+        expect(res.json().message).toMatch(/^email: /);
+        expect(res.body.toLowerCase()).not.toContain(email);
+      }
+      expect(ownCase.statusCode).toBe(200);
+      expect(otherAfter.json().name).toBe('Other');
+      expect(otherAfter.body).toBe(otherBefore.body);
+      const document = (await get(a, '/docs/json')).json<{
+        paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      }>();
+      expect(Object.keys(document.paths['/users']!.post!.responses)).toContain('409');
+      expect(Object.keys(document.paths['/users/{id}']!.patch!.responses)).toContain('409');
+    });
+
     it('PATCH of an unknown user is a 404 and evicts nothing else', async () => {
       await get(a, '/users/usr_000003');
       const res = await send(a, 'PATCH', '/users/usr_999998', { name: 'Nobody' });

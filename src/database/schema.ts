@@ -51,6 +51,9 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** The contract allows categories of 1 to 64 characters. */
 export const CATEGORY_MAX_LENGTH = 64;
 
+/** The unique index on `lower(email)`: a write that hits it is a duplicate email (409). */
+export const USERS_EMAIL_UNIQUE = 'users_email_lower_idx';
+
 export const users = pgTable(
   'users',
   {
@@ -69,7 +72,12 @@ export const users = pgTable(
   },
   // Unique: a token names exactly one user, so a token of another user can be told apart (403)
   // from a token of nobody (401).
-  (t) => [uniqueIndex('users_token_hash_idx').on(t.tokenHash)],
+  (t) => [
+    uniqueIndex('users_token_hash_idx').on(t.tokenHash),
+    // Emails are unique whatever their case: `Ada@Example.com` and `ada@example.com` are one inbox
+    // for every provider that matters, so two accounts must not share them.
+    uniqueIndex(USERS_EMAIL_UNIQUE).on(sql`lower(${t.email})`),
+  ],
 );
 
 export const videos = pgTable(

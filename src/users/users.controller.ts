@@ -36,6 +36,7 @@ export class UsersController {
   /** Creates a user and answers, this once, the user's secret token (only its hash is kept). */
   @Post()
   @ApiCreatedResponse({ type: CreatedUserResponse })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'Another user has this email (in any case)' })
   @ApiPayloadTooLargeResponse({ type: ErrorResponse })
   create(@Body() dto: CreateUserDto): Promise<CreatedUser> {
     return this.users.create(dto);
@@ -72,7 +73,7 @@ export class UsersController {
   @Patch(':id')
   @ApiOkResponse({ type: PrivateUserResponse })
   @ApiNotFoundResponse({ type: ErrorResponse })
-  @ApiConflictResponse({ type: ErrorResponse })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'Another user has this email (in any case)' })
   @ApiPayloadTooLargeResponse({ type: ErrorResponse })
   async update(
     @Param('id', new ParseIdPipe('usr')) id: string,

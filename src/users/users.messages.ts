@@ -12,3 +12,6 @@ export const userTokenRequired = () =>
 // Says nothing about the token sent: an error never echoes a secret.
 export const invalidUserToken = () => 'invalid user token';
 export const notTokenOwner = (userId: string) => `userId: the token does not belong to user ${userId}`;
+// Does not repeat the address: whose it is stays private.
+export const emailTaken = () =>
+  'email: another user already has this email (emails are unique, whatever their case)';

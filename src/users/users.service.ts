@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { ConflictException, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { CacheConfig, CacheEvict, Cacheable } from '../cache/index.js';
 import { DomainEvent, userTag, type UserUpdatedEvent } from '../common/events/domain-events.js';
+import { isUniqueViolation, USERS_EMAIL_UNIQUE } from '../database/index.js';
 import { USER_NAMESPACE, profileKey } from './users.constants.js';
+import { emailTaken } from './users.messages.js';
 import {
   UsersRepository,
   type PrivateUser,
@@ -11,6 +13,16 @@ import {
   type UserFields,
 } from './users.repository.js';
 import { hashUserToken, newUserToken } from './user-token.js';
+
+/** The write's result, or a 409 naming `email` when another user has that email (in any case). */
+async function uniqueEmail<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (isUniqueViolation(error, USERS_EMAIL_UNIQUE)) throw new ConflictException(emailTaken());
+    throw error;
+  }
+}
 
 /** A user just created: the whole profile and, this once, the user's secret token. */
 export interface CreatedUser extends PrivateUser {
@@ -44,7 +56,7 @@ export class UsersService {
    */
   async create(input: UserFields): Promise<CreatedUser> {
     const token = newUserToken();
-    const user = await this.users.create({ ...input, tokenHash: hashUserToken(token) });
+    const user = await uniqueEmail(this.users.create({ ...input, tokenHash: hashUserToken(token) }));
     return { ...user, token };
   }
 
@@ -74,7 +86,7 @@ export class UsersService {
    * Null for an unknown id.
    */
   async update(id: string, patch: UpdateUserInput): Promise<PrivateUser | null> {
-    const user = await this.commitUpdate(id, patch);
+    const user = await uniqueEmail(this.commitUpdate(id, patch));
     if (user) {
       const event: UserUpdatedEvent = { userId: id };
       await this.events.emitAsync(DomainEvent.userUpdated, event);
