@@ -7,12 +7,15 @@ import { AppModule } from './app.module.js';
 import { SECURITY_SCHEME } from './common/auth/bearer-token.js';
 import { createAppLogger } from './common/logging/app-logger.js';
 import { appConfig, type AppConfig } from './config/app.config.js';
+import { useHttpProtocolMessages } from './common/http/http-protocol.js';
 import { useJsonBodyParser } from './common/json-body-parser.js';
+import { validationException } from './common/validation/validation-errors.js';
 import { loadOpsConfig } from './config/ops.config.js';
 
 /** Applies what every instance of the app needs, in `main.ts` and in end-to-end tests alike. */
 export function configureApp(app: NestFastifyApplication): void {
   useJsonBodyParser(app);
+  useHttpProtocolMessages(app, appConfig().bodyLimit);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -20,6 +23,8 @@ export function configureApp(app: NestFastifyApplication): void {
       transform: true,
       // Messages name the field: "title must be shorter than or equal to 200 characters".
       validationError: { target: false, value: false },
+      // One message per bad field, the most telling one (see validationMessages).
+      exceptionFactory: validationException,
     }),
   );
   app.enableShutdownHooks();

@@ -667,7 +667,8 @@ describe.each(['pglite', 'postgres'] as const)('users, sessions and queues on %s
         { id: `${prefix}_%`, status: 400, message: named },
         { id: '\u0000', status: 400, message: named },
         { id: '../', status: 400, message: named },
-        // A dot segment: the URL is normalized before routing (`/users/..` is `/`).
+        // A dot segment: the URL is normalized before routing (`/users/..` is `/`, which only
+        // GET serves: see `dotSegment`).
         { id: '..', status: 404 },
         { id: `${prefix}_${'a'.repeat(65)}`, status: 400, message: named },
         { id: `${prefix === 'vid' ? 'usr' : 'vid'}_000001`, status: 400, message: named },
@@ -890,8 +891,8 @@ describe.each(['pglite', 'postgres'] as const)('users, sessions and queues on %s
           url,
           body: 'name=x',
           headers: { 'content-type': 'text/plain' },
-          status: 400,
-          message: 'body must be a JSON object',
+          status: 415,
+          message: 'body must be JSON, sent with content-type: application/json',
         },
         {
           name: `${name}: an unknown media type`,
@@ -1152,6 +1153,8 @@ describe.each(['pglite', 'postgres'] as const)('users, sessions and queues on %s
     beforeAll(async () => {
       token = await createUserWithToken('Bad Input');
     });
+    /** A URL ending in `/..` names `/` or `/users/<id>`: GET answers there, other methods are a 405. */
+    const dotSegment = (c: Case) => (c.url.endsWith('/..') ? (c.method === 'GET' ? 200 : 405) : undefined);
     const authorized = (c: Case) =>
       c.method === 'POST' && c.url === '/sessions' ? { ...bearer(token.token), ...c.headers } : c.headers;
 
@@ -1160,7 +1163,7 @@ describe.each(['pglite', 'postgres'] as const)('users, sessions and queues on %s
       async (_name, c) => {
         const res = await send(a, c.method, c.url, c.body, authorized(c));
 
-        expect(res.statusCode).toBe(c.status);
+        expect(res.statusCode).toBe(dotSegment(c) ?? c.status);
         if (c.message !== undefined) expect(JSON.stringify(res.json().message)).toContain(c.message);
       },
     );

@@ -24,6 +24,7 @@ import {
 import { AdminTokenGuard } from '../admin/admin-token.guard.js';
 import { SECURITY_SCHEME } from '../common/auth/bearer-token.js';
 import { ErrorResponse } from '../common/error-response.dto.js';
+import { setLocation } from '../common/http/location.js';
 import { ParseIdPipe } from '../common/validation/index.js';
 import { PutConfigDto } from './dto/put-config.dto.js';
 import { ConfigEntryResponse, TemplateResponse } from './dto/static.response.js';
@@ -36,6 +37,7 @@ import { StaticService } from './static.service.js';
 
 interface StatusWritable {
   status(code: number): unknown;
+  header(name: string, value: string): unknown;
 }
 
 const IfNoneMatch = () =>
@@ -94,6 +96,7 @@ export class StaticController {
   ): Promise<ConfigEntry> {
     const { entry, created } = await this.statics.setConfig(key, dto.value);
     reply.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    if (created) setLocation(reply, 'config', key);
     return entry;
   }
 }

@@ -8,6 +8,7 @@ import {
   NotFoundException,
   Param,
   Post,
+  Res,
   UseGuards,
 } from '@nestjs/common';
 import {
@@ -24,6 +25,7 @@ import {
 } from '@nestjs/swagger';
 import { SECURITY_SCHEME } from '../common/auth/bearer-token.js';
 import { ErrorResponse } from '../common/error-response.dto.js';
+import { setLocation } from '../common/http/location.js';
 import { ParseIdPipe } from '../common/validation/index.js';
 import { CreateSessionDto } from './dto/create-session.dto.js';
 import { SessionResponse } from './dto/session.response.js';
@@ -47,10 +49,15 @@ export class SessionsController {
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'The token is another user’s' })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'The user named by `userId` does not exist' })
   @ApiPayloadTooLargeResponse({ type: ErrorResponse })
-  async create(@Body() dto: CreateSessionDto, @TokenOwner() owner: string): Promise<Session> {
+  async create(
+    @Body() dto: CreateSessionDto,
+    @TokenOwner() owner: string,
+    @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
+  ): Promise<Session> {
     if (owner !== dto.userId) throw new ForbiddenException(notTokenOwner(dto.userId));
     const session = await this.sessions.create(dto.userId, dto.data);
     if (!session) throw new NotFoundException(sessionUserNotFound(dto.userId));
+    setLocation(reply, 'sessions', session.id);
     return session;
   }
 

@@ -1,4 +1,15 @@
-import { Body, Controller, Get, Headers, NotFoundException, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  NotFoundException,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -14,6 +25,7 @@ import {
 } from '@nestjs/swagger';
 import { bearerToken, SECURITY_SCHEME } from '../common/auth/bearer-token.js';
 import { ErrorResponse } from '../common/error-response.dto.js';
+import { setLocation } from '../common/http/location.js';
 import { ParseIdPipe } from '../common/validation/index.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
@@ -38,8 +50,13 @@ export class UsersController {
   @ApiCreatedResponse({ type: CreatedUserResponse })
   @ApiConflictResponse({ type: ErrorResponse, description: 'Another user has this email (in any case)' })
   @ApiPayloadTooLargeResponse({ type: ErrorResponse })
-  create(@Body() dto: CreateUserDto): Promise<CreatedUser> {
-    return this.users.create(dto);
+  async create(
+    @Body() dto: CreateUserDto,
+    @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
+  ): Promise<CreatedUser> {
+    const user = await this.users.create(dto);
+    setLocation(reply, 'users', user.id);
+    return user;
   }
 
   /**
