@@ -19,6 +19,7 @@ import { httpPanels, httpTables, runHttp } from './sections/http.js';
 import { inProcessPanels, inProcessTables, runInProcess } from './sections/in-process.js';
 import { memoryTables, runMemory, type MemoryResult } from './sections/memory.js';
 import { redisPanels, redisTables, runRedisHits } from './sections/redis-hits.js';
+import { l1PolicyTables, runL1Policy } from './sections/l1-policy.js';
 import { replayTables, runReplay } from './sections/replay.js';
 import { runStampede, stampedePanels, stampedeTables } from './sections/stampede.js';
 
@@ -45,6 +46,7 @@ const runners: Record<SectionId, () => Promise<void>> = {
   stampede: async () => void (results.stampede = await runStampede(ctx)),
   replay: async () => void (results.replay = await runReplay(ctx)),
   memory: async () => void (results.memory = await runMemory(ctx)),
+  'l1-policy': async () => void (results.l1Policy = await runL1Policy(ctx)),
 };
 for (const section of config.sections) {
   const started = performance.now();
@@ -88,6 +90,7 @@ const tables: Table[] = [
   ...(results.stampede ? stampedeTables(results.stampede) : []),
   ...(results.replay ? replayTables(results.replay) : []),
   ...(results.memory || results.replay ? memoryTables(results.memory, results.replay) : []),
+  ...(results.l1Policy ? l1PolicyTables(results.l1Policy) : []),
   targetsTable(targets),
   ...(breakdown ? [breakdownTable(breakdown)] : []),
   ...profiles.map(({ target, summary }): Table => ({

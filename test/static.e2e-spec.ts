@@ -56,7 +56,7 @@ describe.each(['pglite', 'postgres'] as const)('static content on %s', (database
   const evictedFromB = (namespace: string, key: readonly string[]) => {
     const cache = b.app.get(HybridCacheService);
     const full = cache.keyOf(namespace, key);
-    return waitFor(() => cache.l1.lookup(namespace, full, Date.now()) === undefined, 2_000);
+    return waitFor(() => !cache.inL1(full), 2_000);
   };
 
   describe('GET /templates/:id', () => {

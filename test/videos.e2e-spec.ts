@@ -61,7 +61,7 @@ async function eventually(
 /** Whether a replica's L1 holds the key (reading through the API would load it). */
 function inL1(t: TestApp, namespace: string, key: CacheKey): boolean {
   const cache = t.app.get(HybridCacheService);
-  return cache.l1.lookup(namespace, cache.keyOf(namespace, key), Date.now()) !== undefined;
+  return cache.inL1(cache.keyOf(namespace, key));
 }
 
 /** Reads on A (fresh from the source), then on B (which must take A's value from L2). */

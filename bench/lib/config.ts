@@ -1,6 +1,14 @@
 import { cpus } from 'node:os';
 
-export const SECTION_IDS = ['in-process', 'redis', 'http', 'stampede', 'replay', 'memory'] as const;
+export const SECTION_IDS = [
+  'in-process',
+  'redis',
+  'http',
+  'stampede',
+  'replay',
+  'memory',
+  'l1-policy',
+] as const;
 export type SectionId = (typeof SECTION_IDS)[number];
 
 /**
@@ -32,6 +40,16 @@ export interface BenchConfig {
     l1Fraction: number;
   };
   readonly memory: { entries: number };
+  /** The eviction-policy simulation: traces over `keys` keys through an L1 of `capacity` entries. */
+  readonly l1Policy: {
+    capacity: number;
+    keys: number;
+    warmup: number;
+    measured: number;
+    crawl: number;
+    rounds: number;
+    batchMs: number;
+  };
 }
 
 export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
@@ -74,5 +92,14 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
       l1Fraction: 0.1,
     },
     memory: { entries: pick(20_000, 5_000) },
+    l1Policy: {
+      capacity: 2_000,
+      keys: 20_000,
+      warmup: pick(100_000, 40_000),
+      measured: pick(300_000, 60_000),
+      crawl: 6_000,
+      rounds: pick(9, 3),
+      batchMs: pick(200, 40),
+    },
   };
 }

@@ -3,6 +3,7 @@ import type { HttpResult } from '../sections/http.js';
 import { RAW_IOREDIS, VIDCACHE_L2, type RedisResult } from '../sections/redis-hits.js';
 import { queriesAvoided, type ReplayResult } from '../sections/replay.js';
 import type { StampedeResult } from '../sections/stampede.js';
+import { RECENCY, ZIPF_099_CRAWL, type L1PolicyResult } from '../sections/l1-policy.js';
 import type { Table } from './context.js';
 import { percent, ratioText } from './stats.js';
 
@@ -25,6 +26,7 @@ export interface SectionResults {
   http?: HttpResult;
   stampede?: StampedeResult;
   replay?: ReplayResult;
+  l1Policy?: L1PolicyResult;
 }
 
 /** "at least" / "at most" with the gap written as a factor and a difference. */
@@ -47,7 +49,7 @@ function atMost(value: number, threshold: number, format: (v: number) => string)
 /** The issue's targets, each checked against ratios measured in the same run. */
 export function evaluateTargets(results: SectionResults): TargetResult[] {
   const targets: TargetResult[] = [];
-  const { inProcess, redis, http, stampede, replay } = results;
+  const { inProcess, redis, http, stampede, replay, l1Policy } = results;
   if (inProcess) {
     const cacheable = inProcess.variants.find((v) => v.name === CACHEABLE)!;
     const ns = cacheable.nsPerOp.median;
@@ -139,6 +141,40 @@ export function evaluateTargets(results: SectionResults): TargetResult[] {
       });
     }
   }
+  if (l1Policy) targets.push(...l1PolicyTargets(l1Policy));
+  return targets;
+}
+
+/** W-TinyLFU's promises: near the oracle after a crawl, near LRU where recency rules, hits as cheap. */
+function l1PolicyTargets(result: L1PolicyResult): TargetResult[] {
+  const points = (v: number) => `${(v * 100).toFixed(1)} points`;
+  const targets: TargetResult[] = [];
+  const crawl = result.rows.find((row) => row.trace === ZIPF_099_CRAWL);
+  if (crawl) {
+    const gap = crawl.oracle - crawl.tinylfu;
+    targets.push({
+      id: 'l1-tinylfu-vs-oracle-crawl',
+      target: `L1 tinylfu on Zipf(0.99) with a crawl within 3 points of the frequency oracle (${result.capacity} entries)`,
+      measured: `${percent(crawl.tinylfu)} vs oracle ${percent(crawl.oracle)} (lru ${percent(crawl.lru)})`,
+      ...atMost(gap, 0.03, points),
+    });
+  }
+  const recency = result.rows.find((row) => row.trace === RECENCY);
+  if (recency) {
+    targets.push({
+      id: 'l1-tinylfu-vs-lru-recency',
+      target: 'L1 tinylfu on the recency-biased trace no worse than lru − 2 points',
+      measured: `${percent(recency.tinylfu)} vs lru ${percent(recency.lru)}`,
+      ...atLeast(recency.tinylfu, recency.lru - 0.02, points),
+    });
+  }
+  const ratio = result.hitCost.ratio;
+  targets.push({
+    id: 'l1-tinylfu-hit-cost',
+    target: 'L1 hit (probe) with tinylfu ≤ 1.1× its cost with lru',
+    measured: `${ratioText(ratio.median)} (rounds ${ratioText(ratio.min)}–${ratioText(ratio.max)})`,
+    ...atMost(ratio.median, 1.1, ratioText),
+  });
   return targets;
 }
 

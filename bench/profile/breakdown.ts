@@ -3,9 +3,13 @@ import { createCache } from 'cache-manager';
 import type { Redis } from 'ioredis';
 import { decodeEntry, encodeEntry } from '../../src/cache/cache-codec.js';
 import { CacheContext } from '../../src/cache/cache-context.js';
-import { encodeKey, type CacheKey, type KeyPart } from '../../src/cache/cache-keys.js';
+import { encodeKey, type CacheKey } from '../../src/cache/cache-keys.js';
 import { resolveCacheOptions } from '../../src/cache/cache-options.js';
-import { HybridCacheService, MISS } from '../../src/cache/hybrid-cache.service.js';
+import { CacheStack } from '../../src/cache/cache-stack.js';
+import { HybridCacheService } from '../../src/cache/hybrid-cache.service.js';
+import { CacheableRegistry } from '../../src/cache/cacheable-registry.js';
+import { CacheWrapperFactory } from '../../src/cache/decorators/cache-wrapper.factory.js';
+import type { CacheableOptions } from '../../src/cache/decorators/cache-options.types.js';
 import { makeImmutable } from '../../src/cache/immutable-value.js';
 import type { Table } from '../lib/context.js';
 import { alternate, calibrate, nsPerOp, type Batch } from '../lib/harness.js';
@@ -13,28 +17,6 @@ import { benchItem } from '../lib/payload.js';
 import { duration, range, summarize, type Summary } from '../lib/stats.js';
 import { BENCH_NAMESPACE, benchCacheOptions } from '../sections/in-process.js';
 import { L2_ONLY_NAMESPACE, L2_ONLY_POLICY } from '../sections/redis-hits.js';
-
-/**
- * PROTOTYPE, not in src/cache: `encodeKey` with a fast path. Parts that are numbers or booleans,
- * or strings without a reserved character, need no escaping; testing with a non-global regex first
- * skips the `replace` and its callback, and a loop replaces `map` + `join`. Same output as
- * `encodeKey` for keys up to the length limit (the breakdown checks it on a sample).
- */
-const RESERVED = /[%*?[\]\\:{}#]/g;
-const HAS_RESERVED = /[%*?[\]\\:{}#]/;
-const escapeChar = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
-const fastPart = (part: KeyPart) =>
-  typeof part !== 'string'
-    ? String(part)
-    : HAS_RESERVED.test(part)
-      ? part.replace(RESERVED, escapeChar)
-      : part;
-function fastEncodeKey(key: CacheKey): string {
-  if (typeof key !== 'object') return fastPart(key);
-  let encoded = key.length === 0 ? '' : fastPart(key[0]!);
-  for (let i = 1; i < key.length; i++) encoded += `:${fastPart(key[i]!)}`;
-  return encoded;
-}
 
 export interface BreakdownRow {
   readonly name: string;
@@ -68,32 +50,24 @@ function withAsyncLocalStorage(batch: Batch): Batch {
 export async function runBreakdown(rounds: number, batchMs: number): Promise<BreakdownRow[]> {
   const hot = 1_000;
   const keys: CacheKey[] = Array.from({ length: hot }, (_, i) => ['item', i]);
-  for (const key of [...keys, ['a:b', '*', 3.5, true], 'x%{}#', 42, [] as KeyPart[]]) {
-    if (fastEncodeKey(key) !== encodeKey(key))
-      throw new Error(`breakdown: prototype differs on ${String(key)}`);
-  }
 
   // L1: a memory-only hybrid cache, filled with the hot keys.
-  const l1Cache = new HybridCacheService(
+  const l1Stack = new CacheStack(
     resolveCacheOptions(benchCacheOptions('bench-breakdown', undefined)),
     null,
     new CacheContext(),
   );
-  const ns = l1Cache.namespace(BENCH_NAMESPACE);
+  const l1Cache = new HybridCacheService(l1Stack);
+  const ns = l1Stack.namespaces.get(BENCH_NAMESPACE);
   for (let i = 0; i < hot; i++) await l1Cache.wrap(BENCH_NAMESPACE, keys[i]!, () => benchItem(i));
   const relativeKeys = keys.map((key) => encodeKey(key));
-  // The wrapper CacheExplorer puts on a @Cacheable method, with either key encoder.
+  // The wrapper the explorer puts on a @Cacheable method, built by the real factory.
   const item = (i: number) => Promise.resolve(benchItem(i));
-  const cacheable = (encode: (key: CacheKey) => string) =>
-    function cached(this: unknown, ...args: [number]) {
-      const relativeKey = encode(['item', args[0]]);
-      const hit = l1Cache.hitL1(ns, relativeKey);
-      return hit !== MISS
-        ? Promise.resolve(hit)
-        : l1Cache.readThrough(ns, relativeKey, () => item.apply(this, args));
-    };
-  const current = cacheable(encodeKey);
-  const prototype = cacheable(fastEncodeKey);
+  const current = new CacheWrapperFactory(l1Stack, new CacheableRegistry()).cacheable(
+    item as (...args: unknown[]) => unknown,
+    'Bench.item',
+    { namespace: BENCH_NAMESPACE, key: (i: number) => ['item', i] } as CacheableOptions,
+  ) as (i: number) => Promise<unknown>;
   const cacheManager = createCache();
   const stringKeys = keys.map((_, i) => `item:${i}`);
   for (let i = 0; i < hot; i++) await cacheManager.set(stringKeys[i]!, benchItem(i));
@@ -105,13 +79,15 @@ export async function runBreakdown(rounds: number, batchMs: number): Promise<Bre
     mget: () => Promise.resolve([null, null]),
   } as unknown as Redis;
   const l2Cache = new HybridCacheService(
-    resolveCacheOptions({
-      prefix: 'bench-breakdown',
-      redisUrl: 'redis://fake',
-      policies: { [L2_ONLY_NAMESPACE]: L2_ONLY_POLICY },
-    }),
-    { client: fakeRedis, subscriber: fakeRedis },
-    new CacheContext(),
+    new CacheStack(
+      resolveCacheOptions({
+        prefix: 'bench-breakdown',
+        redisUrl: 'redis://fake',
+        policies: { [L2_ONLY_NAMESPACE]: L2_ONLY_POLICY },
+      }),
+      { client: fakeRedis, subscriber: fakeRedis },
+      new CacheContext(),
+    ),
   );
   const l2Keys = keys.map((key) => l2Cache.keyOf(L2_ONLY_NAMESPACE, key));
   for (let i = 0; i < hot; i++) {
@@ -149,19 +125,11 @@ export async function runBreakdown(rounds: number, batchMs: number): Promise<Bre
       },
     ],
     [
-      "encodeKey(['item', i]) with a fast path (PROTOTYPE)",
-      (n) => {
-        let last = '';
-        for (let i = 0; i < n; i++) last = fastEncodeKey(keys[i % hot]!);
-        return last;
-      },
-    ],
-    [
       'L1 lookup, key already built',
       (n) => {
         let last: unknown;
         const now = Date.now();
-        for (let i = 0; i < n; i++) last = l1Cache.l1.probe(ns.l1, relativeKeys[i % hot]!, now);
+        for (let i = 0; i < n; i++) last = l1Stack.l1.probe(ns.l1, relativeKeys[i % hot]!, now);
         return last;
       },
     ],
@@ -169,7 +137,7 @@ export async function runBreakdown(rounds: number, batchMs: number): Promise<Bre
       'hitL1, key already built (sync)',
       (n) => {
         let last: unknown;
-        for (let i = 0; i < n; i++) last = l1Cache.hitL1(ns, relativeKeys[i % hot]!);
+        for (let i = 0; i < n; i++) last = l1Stack.reads.hitL1(ns, relativeKeys[i % hot]!);
         return last;
       },
     ],
@@ -183,14 +151,6 @@ export async function runBreakdown(rounds: number, batchMs: number): Promise<Bre
     ],
     ['@Cacheable wrapper hit (awaited)', cacheableHits],
     ['@Cacheable wrapper hit (awaited), AsyncLocalStorage active', withAsyncLocalStorage(cacheableHits)],
-    [
-      '@Cacheable wrapper hit, fast-path encodeKey (PROTOTYPE)',
-      async (n) => {
-        let last: unknown;
-        for (let i = 0; i < n; i++) last = await prototype(i % hot);
-        return last;
-      },
-    ],
     [
       'cache-manager 7 wrap hit (awaited), for comparison',
       async (n) => {
@@ -240,7 +200,7 @@ export async function runBreakdown(rounds: number, batchMs: number): Promise<Bre
 
 export function breakdownTable(rows: readonly BreakdownRow[]): Table {
   return {
-    title: 'Hit-path breakdown (alternating rounds; PROTOTYPE rows are proposed changes, not in src/cache)',
+    title: 'Hit-path breakdown (alternating rounds)',
     columns: ['piece', 'ns/op median (min–max)'],
     rows: rows.map((row) => [row.name, range(row.nsPerOp, duration)]),
   };

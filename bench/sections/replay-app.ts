@@ -1,3 +1,4 @@
+import { CacheStack } from '../../src/cache/cache-stack.js';
 import { Inject, Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
@@ -92,6 +93,8 @@ class ReplayAppModule {
 export interface ReplayApp {
   readonly pages: ReplayPages;
   readonly cache: HybridCacheService;
+  /** The layers behind the cache: the replay reads its L1 slice's bounds from it. */
+  readonly stack: CacheStack;
   readonly context: CacheContext;
   readonly warmer: PredictiveWarmer;
   readonly calls: SourceCalls;
@@ -115,6 +118,7 @@ export async function startReplayApp(
   return {
     pages: app.get(ReplayPages),
     cache: app.get(HybridCacheService),
+    stack: app.get(CacheStack),
     context: app.get(CacheContext),
     warmer: app.get(PredictiveWarmer),
     calls,

@@ -181,7 +181,7 @@ export async function runReplay(ctx: BenchContext): Promise<ReplayResult> {
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 
 /** The operations of a replay: the video index of each, negative (−index − 1) for a write. */
-function generateOperations(
+export function generateOperations(
   videoCount: number,
   count: number,
   writeShare: number,
@@ -241,7 +241,7 @@ async function replayOnce(
   const completed = new Int32Array(ids.length);
   // Writes to one video run one after another, so versions commit in the order they are numbered.
   const writing = new Map<number, Promise<void>>();
-  const slice = cache.l1.slice(NAMESPACE);
+  const slice = app.stack.l1.slice(NAMESPACE);
   let peakEntries = 0;
   let peakBytes = 0;
   let writes = 0;

@@ -76,7 +76,7 @@ export class CacheInvalidationService implements OnModuleInit {
 
   private checkNamespace(name: string): void {
     try {
-      this.cache.namespace(name);
+      this.cache.assertNamespace(name);
     } catch (error) {
       throw new BadRequestException((error as Error).message);
     }

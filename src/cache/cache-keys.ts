@@ -104,3 +104,12 @@ const escapeClassChar = (c: string) =>
 /** One character per UTF-8 byte (ASCII strings, the common case, are their own bytes). */
 const utf8Bytes = (text: string) =>
   /[\u0080-\uffff]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
+
+/** JSON with sorted object keys, so equal arguments always give the same default key. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}

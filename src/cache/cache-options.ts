@@ -34,6 +34,14 @@ export interface CacheModuleOptions {
     /** Lifetime of the tombstone an eviction leaves, which must exceed the slowest load. Default 60 s. */
     tombstoneTtlMs?: number;
   };
+  coherence?: {
+    /**
+     * B: once a write has answered, no replica serves an older value of what it changed more than
+     * this many ms later. Heartbeats on the bus go out every B/6, and a replica that has heard none
+     * for 2B/3 stops serving L1. Default 300 ms.
+     */
+    stalenessBoundMs?: number;
+  };
   /** Bound of the in-flight load registry (single-flight). Default 10 000. */
   maxInFlight?: number;
   /** Bound of the evictions kept while Redis is unreachable before they collapse into namespace clears. */
@@ -73,6 +81,11 @@ export interface ResolvedCacheOptions {
     readonly failureThreshold: number;
     readonly cooldownMs: number;
     readonly tombstoneTtlMs: number;
+  };
+  readonly coherence: {
+    readonly stalenessBoundMs: number;
+    readonly heartbeatMs: number;
+    readonly deafAfterMs: number;
   };
   readonly maxInFlight: number;
   readonly maxPendingEvictions: number;
@@ -123,10 +136,26 @@ export function resolveCacheOptions(options: CacheModuleOptions = {}): ResolvedC
       cooldownMs: positive('l2.cooldownMs', options.l2?.cooldownMs, 5_000),
       tombstoneTtlMs: positive('l2.tombstoneTtlMs', options.l2?.tombstoneTtlMs, 60_000),
     },
+    coherence: resolveCoherence(options.coherence?.stalenessBoundMs),
     maxInFlight: positive('maxInFlight', options.maxInFlight, 10_000),
     maxPendingEvictions: positive('maxPendingEvictions', options.maxPendingEvictions, 10_000),
     instanceId: options.instanceId ?? randomUUID(),
     now: options.now ?? coarseClock(),
+  };
+}
+
+/** The staleness bound B, and the bus timing derived from it. */
+function resolveCoherence(boundMs: number | undefined): ResolvedCacheOptions['coherence'] {
+  const stalenessBoundMs = positive('coherence.stalenessBoundMs', boundMs, 300);
+  if (stalenessBoundMs < 60) {
+    throw new InvalidCacheOptionsError(
+      `cache option coherence.stalenessBoundMs=${stalenessBoundMs} must be at least 60 (heartbeats go out every B/6)`,
+    );
+  }
+  return {
+    stalenessBoundMs,
+    heartbeatMs: Math.round(stalenessBoundMs / 6),
+    deafAfterMs: Math.round((stalenessBoundMs * 2) / 3),
   };
 }
 

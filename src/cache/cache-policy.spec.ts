@@ -21,7 +21,7 @@ function failure(overrides: Record<string, unknown>): Error {
 }
 
 describe('resolvePolicies', () => {
-  describe('defaults (CACHE-SEMANTICS.md)', () => {
+  describe('defaults', () => {
     const policies = resolvePolicies();
 
     it.each([

@@ -24,7 +24,27 @@ export interface CachePolicy {
    * themselves rather than fail. 0 (the default) loads on every replica that misses.
    */
   readonly lockWaitMs: number;
+  /**
+   * Soft timeout of a load that has a stale value within grace to fall back on: past this many ms
+   * the stale value is answered and the load finishes in the background. 0 is off.
+   */
+  readonly softTimeoutMs: number;
+  /**
+   * Fail-safe throttle: after the source failed and a stale value was served, the key is not
+   * tried against the source again for this many ms (the stale value is served meanwhile).
+   */
+  readonly failSafeThrottleMs: number;
+  /**
+   * How L1 chooses what to evict in this namespace. `tinylfu` (the default) keeps what is read most
+   * often, so a scan of cold keys cannot flush the hot set; `lru` keeps what was read last, which
+   * wins only when reads come back within the cache's reach and rarely later.
+   */
+  readonly eviction: L1Eviction;
 }
+
+/** The L1 eviction policies a namespace can choose. */
+export const L1_EVICTIONS = ['tinylfu', 'lru'] as const;
+export type L1Eviction = (typeof L1_EVICTIONS)[number];
 
 export type CachePolicyOptions = Partial<CachePolicy>;
 export interface ResolvedPolicy extends CachePolicy {
@@ -45,9 +65,12 @@ export const BASE_POLICY: CachePolicy = {
   nullTtlMs: 30_000,
   earlyRefresh: 0,
   lockWaitMs: 0,
+  softTimeoutMs: 100,
+  failSafeThrottleMs: 2_000,
+  eviction: 'tinylfu',
 };
 
-/** The namespaces the service uses, with the defaults of CACHE-SEMANTICS.md. */
+/** The namespaces the service uses, with their default policies. */
 export const DEFAULT_POLICIES: Readonly<Record<string, CachePolicyOptions>> = {
   user: { l1TtlMs: 30 * MINUTE, l2TtlMs: 30 * MINUTE, l1Share: 0.15 },
   video: { l1TtlMs: HOUR, l2TtlMs: HOUR, l1Share: 0.25, earlyRefresh: 0.1 },
@@ -62,7 +85,9 @@ export class InvalidCachePolicyError extends Error {
   override readonly name = 'InvalidCachePolicyError';
 }
 
-const RANGES: Record<keyof CachePolicy, [min: number, max: number]> = {
+type NumericField = Exclude<keyof CachePolicy, 'eviction'>;
+
+const RANGES: Record<NumericField, [min: number, max: number]> = {
   l1TtlMs: [0, 365 * DAY],
   l2TtlMs: [1, 365 * DAY],
   l1Share: [0, 1],
@@ -72,6 +97,8 @@ const RANGES: Record<keyof CachePolicy, [min: number, max: number]> = {
   nullTtlMs: [0, 365 * DAY],
   earlyRefresh: [0, 0.9],
   lockWaitMs: [0, 60_000],
+  softTimeoutMs: [0, 60_000],
+  failSafeThrottleMs: [0, 10 * MINUTE],
 };
 
 /**
@@ -92,6 +119,14 @@ export function resolvePolicies(
     }
     const merged = { ...BASE_POLICY, ...defaults[namespace], ...overrides[namespace] };
     for (const field of Object.keys(merged) as (keyof CachePolicy)[]) {
+      if (field === 'eviction') {
+        if (!(L1_EVICTIONS as readonly unknown[]).includes(merged.eviction)) {
+          throw new InvalidCachePolicyError(
+            `cache policy ${namespace}.eviction=${JSON.stringify(merged.eviction)} must be one of ${L1_EVICTIONS.join(', ')}`,
+          );
+        }
+        continue;
+      }
       // Own fields only: `constructor`, `toString`, `__proto__` … are not policy fields either.
       const range = Object.hasOwn(RANGES, field) ? RANGES[field] : undefined;
       const value = merged[field];

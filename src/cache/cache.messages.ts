@@ -16,3 +16,11 @@ export const circuitClosed = (replayed: number) =>
   `L2 circuit closed: Redis answers again (${replayed} pending evictions replayed)`;
 export const busResubscribed = () =>
   'Invalidation bus resubscribed after an interruption: L1 dropped, because evictions may have been missed';
+export const evictionRefused = (reason: string) =>
+  `Redis refused an eviction (${reason}): old values removed with UNLINK where possible; L2 is skipped and the eviction replayed until Redis accepts it`;
+export const connectionReplaced = (timeouts: number) =>
+  `L2 connection replaced after ${timeouts} consecutive timeouts: its replies can no longer be trusted to match its commands`;
+export const busDeaf = (silentMs: number, periods: number) =>
+  `Invalidation bus was silent for ${silentMs} ms (${periods} such silences so far): L1 is not served while the bus is silent`;
+export const busGap = (sender: string, missing: number) =>
+  `Invalidation bus: ${missing} message(s) from ${sender} never arrived: L1 dropped, because evictions may have been missed`;

@@ -15,13 +15,15 @@ import {
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { DiscoveryModule } from '@nestjs/core';
 import { CacheContext } from './cache-context.js';
-import { CacheMetadataAccessor } from './cache-metadata.accessor.js';
+import { CacheMetadataAccessor } from './decorators/cache-metadata.accessor.js';
+import { CacheWrapperFactory } from './decorators/cache-wrapper.factory.js';
 import { CacheableRegistry } from './cacheable-registry.js';
 import { CacheStatusHooks } from './cache-status.hooks.js';
 import { resolveCacheOptions, type CacheModuleOptions, type ResolvedCacheOptions } from './cache-options.js';
 import { VIDCACHE_OPTIONS, VIDCACHE_REDIS } from './cache.constants.js';
-import { CacheExplorer } from './cache.explorer.js';
+import { CacheExplorer } from './decorators/cache.explorer.js';
 import { createCompatCacheManager } from './compat-cache-manager.js';
+import { CacheStack } from './cache-stack.js';
 import { HybridCacheService } from './hybrid-cache.service.js';
 import { createRedisConnections, type RedisConnections } from './redis-connections.js';
 
@@ -42,8 +44,10 @@ const sharedProviders: Provider[] = [
     useFactory: createCompatCacheManager,
   },
   CacheContext,
+  CacheStack,
   HybridCacheService,
   CacheMetadataAccessor,
+  CacheWrapperFactory,
   CacheExplorer,
   CacheableRegistry,
   CacheStatusHooks,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CacheNamespace } from './hybrid-cache.service.js';
+import type { CacheNamespace } from './namespaces.js';
 
 /** One call of a `@Cacheable` method, as an access observer sees it. */
 export interface CacheableCall {
@@ -48,9 +48,5 @@ export class CacheableRegistry {
 
   get(label: string): CacheableMethod | undefined {
     return this.methods.get(label);
-  }
-
-  labels(): string[] {
-    return [...this.methods.keys()];
   }
 }

@@ -6,7 +6,15 @@ export interface EvictionSet {
   readonly namespaces: readonly string[];
 }
 
-export const emptyEvictionSet = (): EvictionSet => ({ keys: [], patterns: [], tags: [], namespaces: [] });
+/** An eviction set with only the given parts; the others empty. */
+export const evictionSet = (parts: Partial<EvictionSet> = {}): EvictionSet => ({
+  keys: parts.keys ?? [],
+  patterns: parts.patterns ?? [],
+  tags: parts.tags ?? [],
+  namespaces: parts.namespaces ?? [],
+});
+
+export const emptyEvictionSet = (): EvictionSet => evictionSet();
 
 export const evictionSetSize = (set: EvictionSet) =>
   set.keys.length + set.patterns.length + set.tags.length + set.namespaces.length;

@@ -1,3 +1,4 @@
+import { CacheUnavailableError } from './cache-unavailable.error.js';
 import { performance } from 'node:perf_hooks';
 import { waitFor } from '../../test/fixtures/deferred.js';
 import { createHybrid, freePort, RedisServerProcess, type HybridHandle } from '../../test/fixtures/redis.js';
@@ -41,7 +42,9 @@ describe('HybridCacheService when Redis fails', () => {
       expect(call.value).toBe(`v${i}`);
       during.push(call.ms);
     }
-    await a.cache.delete('item', 'evicted-while-down'); // a write during the outage
+    // A write during the outage: refused (503), since no replica could be told; the eviction is
+    // still kept, because the source may have changed before the refusal.
+    await expect(a.cache.delete('item', 'evicted-while-down')).rejects.toBeInstanceOf(CacheUnavailableError);
     expect(a.cache.stats().l2.status).toBe('down');
     expect(a.cache.stats().l2.pendingEvictions).toBe(1);
 
@@ -79,7 +82,10 @@ describe('HybridCacheService when Redis fails', () => {
       const hit = await timed(() => a.cache.wrap('item', 'warm', () => 'source'));
       const stats = a.cache.stats();
 
-      expect(hit.value).toBe('cached'); // L1 still answers
+      // Redis answers nothing, so no eviction (nor heartbeat) can reach this replica: it is deaf,
+      // and a deaf replica does not serve L1, whose entries may have been evicted elsewhere.
+      expect(stats.bus!.hearing).toBe(false);
+      expect(hit.value).toBe('source');
       expect(stats.l2.status).toBe('down'); // the breaker opened
       expect(stats.l2.timeouts).toBeGreaterThanOrEqual(3);
       const slowest = Math.max(...durations);
@@ -92,6 +98,7 @@ describe('HybridCacheService when Redis fails', () => {
 
       proxy.resume();
       await waitFor(() => a.cache.stats().l2.status === 'up', 10_000);
+      await waitFor(() => a.cache.stats().bus!.hearing, 10_000);
       expect(await a.cache.wrap('item', ['after', 1], () => 'ok')).toBe('ok');
     } finally {
       await proxy.close();

@@ -6,6 +6,7 @@ export {
   type CacheStatsSnapshot,
   type L2Status,
 } from './hybrid-cache.service.js';
+export { CacheUnavailableError } from './cache-unavailable.error.js';
 export { CacheContext, type CacheOutcome, type CacheTier } from './cache-context.js';
 export { ANY, type CacheKey, type KeyPart, type KeyPattern } from './cache-keys.js';
 export type { CacheModuleOptions } from './cache-options.js';

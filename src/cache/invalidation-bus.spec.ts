@@ -10,7 +10,7 @@ import {
   type HybridHandle,
 } from '../../test/fixtures/redis.js';
 import { BUS_SEGMENT } from './cache.constants.js';
-import { emptyEvictionSet, type EvictionSet } from './eviction-set.js';
+import { emptyEvictionSet, evictionSetSize, type EvictionSet } from './eviction-set.js';
 import { InvalidationBus, parseBusMessage } from './invalidation-bus.js';
 
 const valid = {
@@ -86,6 +86,8 @@ describe('InvalidationBus over Redis', () => {
   let buses: InvalidationBus[];
   /** A plain subscriber that records every raw message on the channel. */
   let observed: string[];
+  /** The senders of the heartbeats the observer saw, in order. */
+  let heartbeats: string[];
   let observedChanged: () => void;
 
   const client = () => {
@@ -95,17 +97,24 @@ describe('InvalidationBus over Redis', () => {
   };
 
   /** A replica's bus on its own two connections, recording what it is told to evict. */
-  async function replica(id: string) {
+  async function replica(id: string, subscriber = client()) {
     const evictions: EvictionSet[] = [];
     const resubscribed = jest.fn();
     let onEviction = () => {};
-    const bus = new InvalidationBus(client(), client(), channel, id, {
-      onEvictions: (s) => {
-        evictions.push(s);
-        onEviction();
+    const bus = new InvalidationBus(
+      client(),
+      subscriber,
+      channel,
+      id,
+      {
+        onEvictions: (s) => {
+          evictions.push(s);
+          onEviction();
+        },
+        onResubscribed: resubscribed,
       },
-      onResubscribed: resubscribed,
-    });
+      { heartbeatMs: 50, deafAfterMs: 200 },
+    );
     buses.push(bus);
     await bus.start();
     /** Resolves once this replica has been handed `count` evictions in total. */
@@ -132,10 +141,17 @@ describe('InvalidationBus over Redis', () => {
     clients = [];
     buses = [];
     observed = [];
+    heartbeats = [];
     observedChanged = () => {};
     const observer = client();
     observer.on('message', (ch: string, raw: string) => {
       if (ch !== channel) return;
+      // Heartbeats (empty messages) are checked on their own below; these tests look at evictions.
+      const message = parseBusMessage(raw);
+      if (message && evictionSetSize(message) === 0) {
+        heartbeats.push(message.s);
+        return;
+      }
       observed.push(raw);
       observedChanged();
     });
@@ -162,6 +178,7 @@ describe('InvalidationBus over Redis', () => {
     expect(JSON.parse(observed[0]!)).toEqual({
       v: 1,
       s: 'replica-a',
+      n: expect.any(Number),
       keys: ['p:user:1', 'p:user:2'],
       patterns: [['video', 'list:*']],
       tags: ['t'],
@@ -174,6 +191,60 @@ describe('InvalidationBus over Redis', () => {
       namespaces: ['search'],
     });
     expect(b.bus.counters.received).toBe(1);
+  });
+
+  it('every replica sends heartbeats, and hears the channel (its own included) once subscribed', async () => {
+    const a = await replica('replica-a');
+    await waitFor(() => a.bus.hears(), 2_000);
+    await waitFor(() => heartbeats.filter((s) => s === 'replica-a').length >= 3, 2_000);
+    expect(a.evictions).toEqual([]); // a heartbeat is no eviction
+    expect(a.bus.counters.received).toBe(0);
+  });
+
+  it('a replica that hears nothing for deafAfterMs is deaf until it hears again; a silence that lost nothing keeps L1', async () => {
+    const subscriber = client();
+    const a = await replica('replica-a', subscriber);
+    await waitFor(() => a.bus.hears(), 2_000);
+    // The connection stays open but nothing is read from it (as when this replica's event loop or
+    // the network stalls): the messages wait in order, and nothing is lost.
+    subscriber.stream.pause();
+    await waitFor(() => !a.bus.hears(), 2_000);
+    subscriber.stream.resume();
+    await waitFor(() => a.bus.hears(), 2_000);
+    expect(a.bus.counters.deafPeriods).toBe(1);
+    expect(a.bus.counters.deafMs).toBeGreaterThan(200);
+    expect(a.bus.counters.gaps).toBe(0);
+    expect(a.resubscribed).not.toHaveBeenCalled();
+  });
+
+  it('a silence that lost messages (no subscription for a while, the connection open) shows as a gap and drops L1', async () => {
+    const subscriber = client();
+    const a = await replica('replica-a', subscriber);
+    await waitFor(() => a.bus.hears(), 2_000);
+    await subscriber.unsubscribe(channel);
+    await waitFor(() => !a.bus.hears(), 2_000);
+    await subscriber.subscribe(channel);
+    await waitFor(() => a.bus.hears(), 2_000);
+    await waitFor(() => a.resubscribed.mock.calls.length === 1, 2_000);
+    expect(a.bus.counters.gaps).toBe(1);
+  });
+
+  it('numbers each sender’s messages: a number skipped (a message lost on an open connection) drops L1', async () => {
+    const a = await replica('replica-a');
+    await waitFor(() => a.bus.hears(), 2_000);
+    const publisher = client();
+    const forged = (n: number) =>
+      publisher.publish(channel, JSON.stringify({ v: 1, s: 'replica-x', n, ...emptyEvictionSet() }));
+    await forged(1);
+    await forged(2);
+    await waitFor(() => heartbeats.filter((s) => s === 'replica-x').length === 2, 2_000);
+    expect(a.resubscribed).not.toHaveBeenCalled();
+    await forged(5); // 3 and 4 never arrived
+    await waitFor(() => a.resubscribed.mock.calls.length === 1, 2_000);
+    expect(a.bus.counters.gaps).toBe(1);
+    await forged(6);
+    await waitFor(() => heartbeats.filter((s) => s === 'replica-x').length === 4, 2_000);
+    expect(a.resubscribed).toHaveBeenCalledTimes(1);
   });
 
   it('publishes nothing for an empty eviction', async () => {
@@ -290,8 +361,7 @@ describe('a hybrid cache on the bus', () => {
     await publisher.quit();
   });
 
-  const inL1 = (namespace: string, key: string) =>
-    handle.cache.l1.lookup(namespace, handle.cache.keyOf(namespace, key), Date.now()) !== undefined;
+  const inL1 = (namespace: string, key: string) => handle.cache.inL1(handle.cache.keyOf(namespace, key));
 
   it('survives malformed and hostile messages, and still applies the next valid one', async () => {
     const { cache } = handle;

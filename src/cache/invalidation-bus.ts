@@ -1,16 +1,25 @@
 import { Logger } from '@nestjs/common';
+import { Cluster } from 'ioredis';
 import type { RedisClient } from './stores/redis.store.js';
-import { busResubscribed } from './cache.messages.js';
-import { evictionSetSize, type EvictionSet } from './eviction-set.js';
+import { busDeaf, busGap, busResubscribed } from './cache.messages.js';
+import { coarseClock } from './coarse-clock.js';
+import { evictionSet, evictionSetSize, type EvictionSet } from './eviction-set.js';
 
 interface BusMessage extends EvictionSet {
   /** Format version. */
   readonly v: 1;
   /** The sender's instance id: a replica ignores its own messages. */
   readonly s: string;
+  /**
+   * The sender's message number (heartbeats included), 1, 2, 3…: a listener that sees a number
+   * skipped has lost a message without its connection closing, and drops its L1.
+   */
+  readonly n?: number;
 }
 
 const MAX_ITEMS_PER_MESSAGE = 1_000;
+/** Senders remembered for the sequence check; past this the record starts over. */
+const MAX_SENDERS = 1_000;
 
 const isStringArray = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((item) => typeof item === 'string');
@@ -32,7 +41,14 @@ export function parseBusMessage(raw: string): BusMessage | undefined {
     );
   if (m.v !== 1 || typeof m.s !== 'string' || !isStringArray(m.keys) || !patternsOk) return undefined;
   if (!isStringArray(m.tags) || !isStringArray(m.namespaces)) return undefined;
+  if (m.n !== undefined && !(Number.isSafeInteger(m.n) && (m.n as number) > 0)) return undefined;
   return m as unknown as BusMessage;
+}
+
+/** How often a replica says it is alive, and how long a silence makes a listener deaf. */
+export interface BusTiming {
+  readonly heartbeatMs: number;
+  readonly deafAfterMs: number;
 }
 
 /**
@@ -40,8 +56,11 @@ export function parseBusMessage(raw: string): BusMessage | undefined {
  * L1. Evictions made in the same tick go out as one message (split past a size bound); a message
  * carries keys, never values, and the sender's id.
  *
- * Pub/sub does not redeliver: a replica whose subscription was interrupted may have missed
- * messages, so on resubscription it is told to drop its L1 (`onResubscribed`).
+ * Pub/sub does not redeliver, and a subscription can go silent without closing (Redis paused, a
+ * stalled network). So every replica publishes a heartbeat (an empty message) every `heartbeatMs`
+ * and listens for everyone's, its own included: a replica that heard nothing for `deafAfterMs` is
+ * deaf, {@link hears} turns false and L1 is not served until it hears again. When its subscription
+ * is re-established, it may have missed evictions, so it is told to drop its L1 (`onResubscribed`).
  */
 export class InvalidationBus {
   private readonly logger = new Logger(InvalidationBus.name);
@@ -50,8 +69,29 @@ export class InvalidationBus {
   private flushing: Promise<void> | undefined;
   private interrupted = false;
   private closed = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  /** When the channel was last heard (any message, ours included); 0: never. */
+  private heardAt = 0;
+  /** The number of the last message this replica sent. */
+  private sent = 0;
+  /** The highest number seen from each sender. */
+  private readonly lastSeen = new Map<string, number>();
+  private readonly ordered: boolean;
+  private warnedAt = 0;
+  /** Real time, read cheaply: deafness is about messages arriving, not the cache's (replaceable) clock. */
+  private readonly clock = coarseClock();
   /** Counters for stats. */
-  readonly counters = { published: 0, received: 0, malformed: 0, resubscriptions: 0, publishErrors: 0 };
+  readonly counters = {
+    published: 0,
+    received: 0,
+    malformed: 0,
+    resubscriptions: 0,
+    heartbeatErrors: 0,
+    /** Messages found missing by their numbers (each drops L1). */
+    gaps: 0,
+    deafPeriods: 0,
+    deafMs: 0,
+  };
 
   constructor(
     private readonly publisher: RedisClient,
@@ -62,7 +102,18 @@ export class InvalidationBus {
       onEvictions: (set: EvictionSet) => void;
       onResubscribed: () => void;
     },
-  ) {}
+    private readonly timing: BusTiming,
+  ) {
+    this.ordered = !(publisher instanceof Cluster);
+  }
+
+  /**
+   * Whether this replica can currently hear evictions: the channel was heard within `deafAfterMs`.
+   * On every L1 hit, so it is one clock reading (cached for a millisecond) and a comparison.
+   */
+  hears(): boolean {
+    return this.clock() - this.heardAt <= this.timing.deafAfterMs;
+  }
 
   async start(): Promise<void> {
     this.subscriber.on('message', (channel: string, raw: string) => this.receive(channel, raw));
@@ -76,7 +127,18 @@ export class InvalidationBus {
       this.logger.warn(busResubscribed());
       this.handlers.onResubscribed();
     });
+    this.heartbeat = setInterval(() => this.beat(), this.timing.heartbeatMs).unref();
     await this.subscriber.subscribe(this.channel);
+    this.beat();
+  }
+
+  private beat(): void {
+    this.send({ v: 1, s: this.instanceId, ...evictionSet() }).catch(() => this.counters.heartbeatErrors++);
+  }
+
+  /** Publishes one message with the next number: numbers follow the order of the connection's commands. */
+  private send(message: BusMessage): Promise<number> {
+    return this.publisher.publish(this.channel, JSON.stringify({ ...message, n: ++this.sent }));
   }
 
   /** Queues evictions for the next message; resolves once that message is published. */
@@ -97,7 +159,7 @@ export class InvalidationBus {
     this.flushing = undefined;
     if (!batch) return;
     for (const message of this.split(batch)) {
-      await this.publisher.publish(this.channel, JSON.stringify(message));
+      await this.send(message);
       this.counters.published++;
     }
   }
@@ -109,7 +171,7 @@ export class InvalidationBus {
       const chunk = keys.slice(i, i + MAX_ITEMS_PER_MESSAGE);
       yield first
         ? { v: 1, s: this.instanceId, keys: chunk, ...rest }
-        : { v: 1, s: this.instanceId, keys: chunk, patterns: [], tags: [], namespaces: [] };
+        : { v: 1, s: this.instanceId, ...evictionSet({ keys: chunk }) };
       first = false;
     }
   }
@@ -121,13 +183,53 @@ export class InvalidationBus {
       this.counters.malformed++;
       return;
     }
-    if (message.s === this.instanceId) return;
+    this.heard();
+    this.checkSequence(message);
+    if (message.s === this.instanceId || evictionSetSize(message) === 0) return;
     this.counters.received++;
     this.handlers.onEvictions(message);
   }
 
+  /**
+   * A sender's numbers must follow each other. A number skipped means a message was lost while the
+   * connection stayed open (a network or proxy that dropped bytes): evictions may have been missed.
+   * On a Cluster, PUBLISH may reach the channel through different nodes, so order is not checked.
+   */
+  private checkSequence(message: BusMessage): void {
+    if (!this.ordered || message.n === undefined) return;
+    const last = this.lastSeen.get(message.s);
+    if (this.lastSeen.size >= MAX_SENDERS && last === undefined) this.lastSeen.clear();
+    this.lastSeen.set(message.s, Math.max(message.n, last ?? 0));
+    if (last !== undefined && message.n > last + 1) {
+      this.counters.gaps++;
+      this.logger.warn(busGap(message.s, message.n - last - 1));
+      this.handlers.onResubscribed();
+    }
+  }
+
+  /**
+   * The channel was heard. A silence alone loses nothing (pub/sub runs over one connection, so what
+   * was published meanwhile arrives in order, before this message); what a silence did lose shows
+   * as a gap in the numbers, or as a closed connection. It is counted and logged.
+   */
+  private heard(): void {
+    const now = Date.now();
+    const silentMs = now - this.heardAt;
+    if (this.heardAt !== 0 && silentMs > this.timing.deafAfterMs) {
+      this.counters.deafPeriods++;
+      this.counters.deafMs += silentMs;
+      // Said at most once a minute (a busy event loop can make many short silences); all are counted.
+      if (now - this.warnedAt >= 60_000) {
+        this.warnedAt = now;
+        this.logger.warn(busDeaf(silentMs, this.counters.deafPeriods));
+      }
+    }
+    this.heardAt = now;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.heartbeat);
     await this.flushing?.catch(() => undefined);
   }
 }

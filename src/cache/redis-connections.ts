@@ -77,6 +77,9 @@ function createClient(options: ResolvedCacheOptions, topology: RedisTopology): R
     connectionName: `vidcache:${options.instanceId}`,
     commandTimeout: options.l2.timeoutMs,
     maxRetriesPerRequest: 1,
+    // A command that timed out has been answered as a failure: sending it again after a reconnect
+    // could write an old value over a newer one.
+    autoResendUnfulfilledCommands: false,
     connectTimeout: 2_000,
     // Commands issued in the same tick (concurrent requests) go out in one write: fewer syscalls
     // under load, which is most of an L2 hit's cost.

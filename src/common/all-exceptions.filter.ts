@@ -47,7 +47,7 @@ export function describeError(error: unknown): ErrorBody & { log: boolean } {
       typeof response === 'object' && response !== null && 'message' in response
         ? (response as { message: string | string[] }).message
         : error.message;
-    return { statusCode: status, error: reasonOf(status), message, log: status >= 500 };
+    return { statusCode: status, error: reasonOf(status), message, log: status >= 500 && status !== 503 };
   }
   const e = error as { statusCode?: unknown; code?: unknown; message?: unknown; cause?: unknown };
   // Fastify's own errors (body too large, malformed JSON, unsupported media type) carry a 4xx status.
@@ -79,6 +79,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<ReplyLike>();
     const { log, ...body } = describeError(error);
     if (log) this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    // A dependency that is down says when to come back (the cache's 503s carry it).
+    const retryAfter = (error as { retryAfterSeconds?: unknown })?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') reply.header('Retry-After', String(retryAfter));
     reply.status(body.statusCode).send(body);
   }
 }

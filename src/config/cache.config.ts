@@ -53,8 +53,19 @@ class CacheEnv {
   CACHE_L2_COOLDOWN_MS: number = 5_000;
 
   /**
+   * The staleness bound B: once a write has answered, no replica serves an older value of what it
+   * changed more than B ms later. Bus heartbeats go out every B/6; a replica that heard none for
+   * 2B/3 serves no L1 until it hears again.
+   */
+  @IsInt()
+  @Min(60)
+  @Max(60_000)
+  CACHE_STALENESS_BOUND_MS: number = 300;
+
+  /**
    * Per-namespace policy overrides as JSON, e.g. `{"video":{"l2TtlMs":7200000},"search":{"jitter":0.2}}`.
-   * Fields: l1TtlMs, l2TtlMs, l1Share, compressAboveBytes, jitter, graceMs, nullTtlMs, earlyRefresh.
+   * Fields: l1TtlMs, l2TtlMs, l1Share, compressAboveBytes, jitter, graceMs, nullTtlMs, earlyRefresh,
+   * lockWaitMs, and eviction (`"tinylfu"`, the default, or `"lru"`).
    */
   @IsOptional()
   @EnvJson()
@@ -99,5 +110,6 @@ export const cacheConfig = registerAs('cache', (): CacheConfig => {
       failureThreshold: env.CACHE_L2_FAILURE_THRESHOLD,
       cooldownMs: env.CACHE_L2_COOLDOWN_MS,
     },
+    coherence: { stalenessBoundMs: env.CACHE_STALENESS_BOUND_MS },
   };
 });

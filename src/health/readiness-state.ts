@@ -20,7 +20,7 @@ export class ReadinessState implements OnApplicationShutdown {
   private settle!: () => void;
   private readonly settled = new Promise<void>((resolve) => (this.settle = resolve));
 
-  constructor(@Inject(opsConfig.KEY) private readonly ops: Pick<OpsConfig, 'warmupReadyTimeoutMs'>) {
+  constructor(@Inject(opsConfig.KEY) ops: Pick<OpsConfig, 'warmupReadyTimeoutMs'>) {
     if (ops.warmupReadyTimeoutMs <= 0) {
       this.warmupState = 'timed-out';
       this.settle();

@@ -1,11 +1,15 @@
 import type { Registry } from 'prom-client';
 import type { CacheStatsSnapshot, L2Status } from '../cache/index.js';
 import { METRIC } from './metrics.constants.js';
-import { mirroredCounter, mirroredGauge } from './mirrored-metrics.js';
+import { mirroredCounter, mirroredGauge, type SeriesValues } from './mirrored-metrics.js';
 import { mirroredHistogram } from './mirrored-histogram.js';
 import { Snapshot } from './snapshot.js';
 
 const L2_STATUSES: readonly L2Status[] = ['up', 'down', 'disabled'];
+
+type BusCounter = Exclude<keyof NonNullable<CacheStatsSnapshot['bus']>, 'hearing'>;
+const busCount = (stats: CacheStatsSnapshot, counter: BusCounter): ReturnType<SeriesValues> =>
+  stats.bus ? [[{}, stats.bus[counter]]] : [];
 
 /**
  * Registers the cache's metrics. Every value is read from `stats()` when Prometheus scrapes
@@ -98,9 +102,84 @@ export function registerCacheMetrics(registry: Registry, stats: () => CacheStats
     },
     () => L2_STATUSES.map((status) => [{ status }, read().l2.status === status ? 1 : 0]),
   );
+  mirroredGauge(
+    registry,
+    {
+      name: METRIC.cacheL2PendingEvictions,
+      help: 'Evictions that could not reach Redis, kept to be applied before L2 is read again',
+    },
+    () => [[{}, read().l2.pendingEvictions]],
+  );
+  // The invalidation bus exists only with Redis; without it these counters stay at 0.
+  mirroredCounter(
+    registry,
+    { name: METRIC.busPublished, help: 'Eviction messages this replica published on the invalidation bus' },
+    () => busCount(read(), 'published'),
+  );
+  mirroredCounter(
+    registry,
+    {
+      name: METRIC.busReceived,
+      help: 'Eviction messages received from other replicas on the invalidation bus (its own are not counted)',
+    },
+    () => busCount(read(), 'received'),
+  );
+  mirroredCounter(
+    registry,
+    {
+      name: METRIC.busResubscriptions,
+      help: 'Times the bus subscription came back after an interruption (each drops L1: messages may have been missed)',
+    },
+    () => busCount(read(), 'resubscriptions'),
+  );
+  mirroredGauge(
+    registry,
+    {
+      name: METRIC.busHearing,
+      help: 'Whether this replica hears the invalidation bus (heartbeats arrive; always 1 memory-only); 0: deaf, L1 is not served',
+    },
+    () => [[{}, read().bus?.hearing === false ? 0 : 1]],
+  );
+  mirroredCounter(
+    registry,
+    {
+      name: METRIC.busDeafSeconds,
+      help: 'Time this replica spent deaf to the invalidation bus (serving no L1)',
+    },
+    () => busCount(read(), 'deafMs').map(([labels, ms]) => [labels, ms / 1000] as const),
+  );
+  mirroredCounter(
+    registry,
+    {
+      name: METRIC.cacheL2EvictionFailures,
+      help: 'Evictions Redis refused (full, read-only, a script error): old values removed by UNLINK, the eviction replayed',
+    },
+    () => [[{}, read().l2.evictionFailures]],
+  );
+  mirroredCounter(
+    registry,
+    {
+      name: METRIC.cacheL2ConnectionsReplaced,
+      help: 'Redis connections dropped and remade after repeated timeouts (lost replies)',
+    },
+    () => [[{}, read().l2.connectionsReplaced]],
+  );
   mirroredGauge(registry, { name: METRIC.cacheL1Bytes, help: 'Estimated bytes held in L1' }, () => [
     [{}, read().l1.bytes],
   ]);
+  mirroredGauge(
+    registry,
+    {
+      name: METRIC.cacheL1HitRatio,
+      help: 'L1 hit ratio per namespace over recent lookups (size: "1x" as it is, "2x" estimated with twice the room)',
+      labelNames: ['namespace', 'size'],
+    },
+    () =>
+      perNamespace((ns, namespace) => [
+        [{ namespace, size: '1x' }, ns.l1HitRatio],
+        [{ namespace, size: '2x' }, ns.l1HitRatioAt2x],
+      ]),
+  );
   mirroredGauge(registry, { name: METRIC.cacheL1Entries, help: 'Entries held in L1' }, () => [
     [{}, read().l1.entries],
   ]);

@@ -1,7 +1,7 @@
 /** Every metric this service exports starts with it (the default process metrics too). */
 export const METRIC_PREFIX = 'vidcache_';
 
-/** The names dashboards and alerts rely on (the contract's, and a few more). */
+/** The names dashboards and alerts rely on. */
 export const METRIC = {
   cacheRequests: 'vidcache_cache_requests_total',
   cacheLoads: 'vidcache_cache_loads_total',
@@ -12,6 +12,15 @@ export const METRIC = {
   cacheL2Timeouts: 'vidcache_cache_l2_timeouts_total',
   cacheL2Latency: 'vidcache_cache_l2_latency_seconds',
   cacheL2Status: 'vidcache_cache_l2_status',
+  cacheL2PendingEvictions: 'vidcache_cache_l2_pending_evictions',
+  busPublished: 'vidcache_cache_bus_published_total',
+  busReceived: 'vidcache_cache_bus_received_total',
+  busResubscriptions: 'vidcache_cache_bus_resubscriptions_total',
+  busHearing: 'vidcache_cache_bus_hearing',
+  cacheL1HitRatio: 'vidcache_cache_l1_hit_ratio',
+  busDeafSeconds: 'vidcache_cache_bus_deaf_seconds_total',
+  cacheL2EvictionFailures: 'vidcache_cache_l2_eviction_failures_total',
+  cacheL2ConnectionsReplaced: 'vidcache_cache_l2_connections_replaced_total',
   cacheL1Bytes: 'vidcache_cache_l1_bytes',
   cacheL1Entries: 'vidcache_cache_l1_entries',
   cacheL1MaxBytes: 'vidcache_cache_l1_max_bytes',

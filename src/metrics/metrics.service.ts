@@ -55,10 +55,6 @@ export class MetricsService implements OnModuleInit {
     });
   }
 
-  get contentType(): string {
-    return this.registry.contentType;
-  }
-
   /** The Prometheus text exposition of every metric. */
   scrape(): Promise<string> {
     return this.registry.metrics();

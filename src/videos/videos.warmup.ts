@@ -9,7 +9,7 @@ import { VideosService } from './videos.service.js';
 export const WARMED_ACTIVE_USERS = 50;
 
 /**
- * What the contract says warm-up covers for videos: `GET /videos/popular` (default limit) for every
+ * What warm-up covers for videos: `GET /videos/popular` (default limit) for every
  * category and over all of them, and the first page of the most active users' videos. Each item
  * reads through the cached service methods, so it fills L2 (on the replica holding the lock) and L1.
  */

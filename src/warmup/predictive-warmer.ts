@@ -210,7 +210,7 @@ export class PredictiveWarmer implements CacheAccessObserver, OnModuleInit, OnMo
       );
       const target = method.keyOf(args);
       this.counters.predictions++;
-      if (this.inFlight.has(target) || this.cache.isFresh(method.namespace, target)) {
+      if (this.inFlight.has(target) || this.cache.isFresh(method.namespace.name, target)) {
         this.counters.skippedWarm++;
         continue;
       }

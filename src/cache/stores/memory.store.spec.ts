@@ -1,7 +1,10 @@
 import fc from 'fast-check';
+import { LRUCache } from 'lru-cache';
 import { FakeClock } from '../../../test/fixtures/clock.js';
 import { ANY, fullKey, patternGlob, type CacheKey } from '../cache-keys.js';
 import { resolveCacheOptions, type CacheModuleOptions } from '../cache-options.js';
+import { DEFAULT_POLICIES, L1_EVICTIONS, type L1Eviction } from '../cache-policy.js';
+import { WTinyLfuIndex } from './l1/w-tinylfu.index.js';
 import { MemoryStore } from './memory.store.js';
 
 const KB = 1024;
@@ -11,7 +14,20 @@ const PREFIX = 'l1-spec';
 /** A string whose estimated footprint (2 bytes per UTF-16 unit) is about `bytes`. */
 const blob = (bytes: number, fill = 'x') => fill.repeat(Math.max(1, Math.floor(bytes / 2)));
 
-function memoryStore(options: CacheModuleOptions = {}) {
+/** Every namespace of `options` (and the default ones) with the given eviction policy. */
+function withEviction(eviction: L1Eviction, options: CacheModuleOptions): CacheModuleOptions {
+  const names = new Set([...Object.keys(DEFAULT_POLICIES), ...Object.keys(options.policies ?? {})]);
+  const policies = Object.fromEntries(
+    [...names].map((name) => [name, { ...options.policies?.[name], eviction }]),
+  );
+  return { ...options, policies };
+}
+
+function storeWith(eviction: L1Eviction, options: CacheModuleOptions = {}) {
+  return memoryStoreOf(withEviction(eviction, options));
+}
+
+function memoryStoreOf(options: CacheModuleOptions) {
   const clock = new FakeClock();
   const store = new MemoryStore(resolveCacheOptions({ prefix: PREFIX, now: clock.now, ...options }));
   const key = (namespace: string, k: CacheKey) => fullKey(PREFIX, namespace, k);
@@ -31,7 +47,10 @@ const only = (policies: Record<string, { l1Share: number }>): CacheModuleOptions
   return { ...Object.fromEntries(Object.keys(none).map((n) => [n, { l1Share: 0 }])), ...policies };
 };
 
-describe('MemoryStore (L1)', () => {
+// What does not depend on the eviction policy holds for both.
+describe.each(L1_EVICTIONS)('MemoryStore (L1), eviction %s', (eviction) => {
+  const memoryStore = (options: CacheModuleOptions = {}) => storeWith(eviction, options);
+
   describe('byte bound', () => {
     it('a flood of large values never takes L1, or any namespace, past its byte limit', () => {
       const { store, put } = memoryStore({ l1: { maxBytes: 1024 * KB } });
@@ -99,37 +118,6 @@ describe('MemoryStore (L1)', () => {
       }
       expect(store.usage().namespaces.alpha!.entries).toBe(50);
       expect(store.usage().namespaces.beta!.entries).toBe(50);
-    });
-  });
-
-  describe('least recently used goes first', () => {
-    it('evicts the entry read longest ago, not the one written longest ago', () => {
-      const { put, has, store } = memoryStore({ l1: { maxEntries: 6 }, policies: only(halves) });
-      put('alpha', 'a', 1);
-      put('alpha', 'b', 2);
-      put('alpha', 'c', 3);
-      expect(has('alpha', 'a')).toBe(true); // a is now the most recently used
-      put('alpha', 'd', 4);
-      expect(has('alpha', 'b')).toBe(false);
-      expect(has('alpha', 'a')).toBe(true);
-      expect(has('alpha', 'c')).toBe(true);
-      expect(has('alpha', 'd')).toBe(true);
-      expect(store.usage().namespaces.alpha!.pressureEvictions).toBe(1);
-    });
-
-    it('evicts by bytes in the same order', () => {
-      const { put, has } = memoryStore({ l1: { maxBytes: 200 * KB }, policies: only(halves) });
-      put('alpha', 'a', blob(30 * KB));
-      put('alpha', 'b', blob(30 * KB));
-      put('alpha', 'c', blob(30 * KB));
-      has('alpha', 'a');
-      put('alpha', 'd', blob(30 * KB));
-      expect([has('alpha', 'a'), has('alpha', 'b'), has('alpha', 'c'), has('alpha', 'd')]).toEqual([
-        true,
-        false,
-        true,
-        true,
-      ]);
     });
   });
 
@@ -299,5 +287,114 @@ describe('MemoryStore (L1)', () => {
   it('refuses an unknown namespace with a message naming it', () => {
     const { store } = memoryStore();
     expect(() => store.lookup('nope', `${PREFIX}:nope:x`, 0)).toThrow(/nope/);
+  });
+});
+
+describe('MemoryStore (L1), eviction lru', () => {
+  const memoryStore = (options: CacheModuleOptions = {}) => storeWith('lru', options);
+
+  describe('least recently used goes first', () => {
+    it('evicts the entry read longest ago, not the one written longest ago', () => {
+      const { put, has, store } = memoryStore({ l1: { maxEntries: 6 }, policies: only(halves) });
+      put('alpha', 'a', 1);
+      put('alpha', 'b', 2);
+      put('alpha', 'c', 3);
+      expect(has('alpha', 'a')).toBe(true); // a is now the most recently used
+      put('alpha', 'd', 4);
+      expect(has('alpha', 'b')).toBe(false);
+      expect(has('alpha', 'a')).toBe(true);
+      expect(has('alpha', 'c')).toBe(true);
+      expect(has('alpha', 'd')).toBe(true);
+      expect(store.usage().namespaces.alpha!.pressureEvictions).toBe(1);
+    });
+
+    it('evicts by bytes in the same order', () => {
+      const { put, has } = memoryStore({ l1: { maxBytes: 200 * KB }, policies: only(halves) });
+      put('alpha', 'a', blob(30 * KB));
+      put('alpha', 'b', blob(30 * KB));
+      put('alpha', 'c', blob(30 * KB));
+      has('alpha', 'a');
+      put('alpha', 'd', blob(30 * KB));
+      expect([has('alpha', 'a'), has('alpha', 'b'), has('alpha', 'c'), has('alpha', 'd')]).toEqual([
+        true,
+        false,
+        true,
+        true,
+      ]);
+    });
+  });
+});
+
+describe('MemoryStore (L1), eviction policy per namespace', () => {
+  it('builds each slice with its policy’s eviction: tinylfu by default, lru on request', () => {
+    const { store } = storeWith('tinylfu', { policies: { alpha: { l1Share: 0.1, eviction: 'lru' } } });
+    const plain = memoryStoreOf({ policies: { alpha: { l1Share: 0.1, eviction: 'lru' } } }).store;
+    expect(plain.usage().namespaces.video!.eviction).toBe('tinylfu');
+    expect(plain.slice('video').lru).toBeInstanceOf(WTinyLfuIndex);
+    expect(plain.usage().namespaces.alpha!.eviction).toBe('lru');
+    expect(plain.slice('alpha').lru).toBeInstanceOf(LRUCache);
+    expect(store.slice('video').lru).toBeInstanceOf(WTinyLfuIndex);
+  });
+
+  it('under tinylfu, a scan of cold keys leaves a namespace’s hot entries in place; under lru it flushes them', () => {
+    const hotAfterScan = (eviction: L1Eviction) => {
+      const { put, has } = storeWith(eviction, { l1: { maxEntries: 200 }, policies: only(halves) });
+      for (let round = 0; round < 10; round++)
+        for (let i = 0; i < 40; i++) if (!has('alpha', ['hot', i])) put('alpha', ['hot', i], i);
+      for (let i = 0; i < 500; i++) if (!has('alpha', ['scan', i])) put('alpha', ['scan', i], i);
+      return Array.from({ length: 40 }, (_, i) => has('alpha', ['hot', i])).filter(Boolean).length;
+    };
+    expect(hotAfterScan('tinylfu')).toBe(40);
+    expect(hotAfterScan('lru')).toBe(0);
+  });
+
+  it('a newcomer turned away at admission is not reachable by its tags', () => {
+    const { store, put, has } = storeWith('tinylfu', { l1: { maxEntries: 20 }, policies: only(halves) });
+    const tagIndex = (store as unknown as { tagIndex: Map<string, Set<string>> }).tagIndex;
+    for (let i = 0; i < 200; i++) put('alpha', ['e', i], i, [`tag-${i}`]);
+    const stored = Array.from({ length: 200 }, (_, i) => i).filter((i) => has('alpha', ['e', i]));
+    expect(stored).toHaveLength(10);
+    expect(tagIndex.size).toBe(10);
+  });
+});
+
+describe('MemoryStore (L1), hit ratio at twice the size', () => {
+  it.each(L1_EVICTIONS)(
+    '%s: on a loop a little larger than the slice, a slice twice as large would hit every time',
+    (eviction) => {
+      const { store, put, has } = storeWith(eviction, { l1: { maxEntries: 200 }, policies: only(halves) });
+      for (let round = 0; round < 20; round++)
+        for (let i = 0; i < 120; i++) if (!has('alpha', ['loop', i])) put('alpha', ['loop', i], i);
+      const alpha = store.usage().namespaces.alpha!;
+      expect(alpha.lookups).toBe(2_400);
+      expect(alpha.hitRatioAt2x).toBeGreaterThan(0.9);
+      expect(alpha.hitRatioAt2x - alpha.hitRatio).toBeGreaterThan(0.1);
+    },
+  );
+
+  it('lru on that loop: never a hit, and the estimate says twice the size would hit nearly always', () => {
+    const { store, put, has } = storeWith('lru', { l1: { maxEntries: 200 }, policies: only(halves) });
+    for (let round = 0; round < 20; round++)
+      for (let i = 0; i < 120; i++) if (!has('alpha', ['loop', i])) put('alpha', ['loop', i], i);
+    const alpha = store.usage().namespaces.alpha!;
+    expect(alpha.hitRatio).toBe(0);
+    expect(alpha.hitRatioAt2x).toBeCloseTo(19 / 20, 5);
+  });
+
+  it('equals the hit ratio when nothing was ever evicted: a larger slice would not help', () => {
+    const { store, put, has } = storeWith('tinylfu', { l1: { maxEntries: 200 }, policies: only(halves) });
+    for (let round = 0; round < 10; round++)
+      for (let i = 0; i < 50; i++) if (!has('alpha', ['k', i])) put('alpha', ['k', i], i);
+    const alpha = store.usage().namespaces.alpha!;
+    expect(alpha.hitRatio).toBeCloseTo(0.9, 5);
+    expect(alpha.hitRatioAt2x).toBe(alpha.hitRatio);
+  });
+
+  it('forgets its ghosts when the namespace is cleared', () => {
+    const { store, put, has } = storeWith('lru', { l1: { maxEntries: 20 }, policies: only(halves) });
+    for (let i = 0; i < 20; i++) put('alpha', ['k', i], i);
+    store.dropNamespace('alpha');
+    for (let i = 0; i < 20; i++) has('alpha', ['k', i]);
+    expect(store.usage().namespaces.alpha!.hitRatioAt2x).toBe(0);
   });
 });

@@ -8,10 +8,14 @@ import {
   type KeyPattern,
 } from '../cache-keys.js';
 import type { ResolvedCacheOptions } from '../cache-options.js';
-import type { ResolvedPolicy } from '../cache-policy.js';
+import type { L1Eviction, ResolvedPolicy } from '../cache-policy.js';
 import { unknownNamespace } from '../cache.messages.js';
 import { makeImmutable } from '../immutable-value.js';
 import type { CacheStore, SetOptions } from './cache-store.js';
+import { hashKey } from './l1/frequency-sketch.js';
+import { GhostList } from './l1/ghost-list.js';
+import type { L1Index } from './l1/l1-index.js';
+import { WTinyLfuIndex } from './l1/w-tinylfu.index.js';
 
 /** An L1 entry. `value` is immutable (see `immutable-value.ts`), or cloned on every read. */
 export interface L1Entry {
@@ -29,15 +33,40 @@ export interface L1Entry {
 // Fixed cost of an entry beyond its value: the key, the entry record and the LRU's bookkeeping.
 const ENTRY_OVERHEAD_BYTES = 160;
 
+/** Per-namespace figures of L1, as {@link MemoryStore.usage} reports them. */
+export interface L1SliceUsage {
+  entries: number;
+  bytes: number;
+  maxBytes: number;
+  pressureEvictions: number;
+  eviction: L1Eviction;
+  /** Lookups since start (hits + misses), the base of the two ratios below. */
+  lookups: number;
+  /** Share of lookups L1 answered; 0 before any lookup. */
+  hitRatio: number;
+  /**
+   * Estimated share of lookups L1 would answer with twice its entries and bytes (the hits, plus
+   * the misses on recently evicted keys); 0 before any lookup. Well above `hitRatio`: a larger L1
+   * pays; close to it: the slice is big enough.
+   */
+  hitRatioAt2x: number;
+}
+
 /**
- * One namespace's slice of L1: its own LRU, so a namespace can never crowd the others out. The LRU
- * is keyed by the key relative to the namespace (`video:vid_1`, not `vidcache:video:video:vid_1`):
- * a hit hashes a freshly built key string, and hashing costs by the character.
+ * One namespace's slice of L1: its own index, so a namespace can never crowd the others out. The
+ * index is keyed by the key relative to the namespace (`video:vid_1`, not
+ * `vidcache:video:video:vid_1`): a hit hashes a freshly built key string, and hashing costs by the
+ * character. The policy's `eviction` chooses the index: W-TinyLFU (the default) or lru-cache's LRU.
  */
 export class NamespaceSlice {
-  readonly lru: LRUCache<string, L1Entry>;
-  /** Evictions by the LRU (memory pressure), as opposed to explicit deletes. */
+  /** The entries and the eviction policy (named `lru` since it was only that; see {@link L1Index}). */
+  readonly lru: L1Index;
+  /** Evictions by the policy (memory pressure), as opposed to explicit deletes. */
   pressureEvictions = 0;
+  /** Lookups that found an entry (fresh or within grace). */
+  hits = 0;
+  /** Recently evicted keys, and the misses: with {@link hits}, the hit ratio at twice the size. */
+  readonly ghosts: GhostList;
 
   constructor(
     readonly policy: ResolvedPolicy,
@@ -46,15 +75,37 @@ export class NamespaceSlice {
     maxEntries: number,
     onDispose: (key: string, entry: L1Entry) => void,
   ) {
-    this.lru = new LRUCache<string, L1Entry>({
-      max: maxEntries,
-      maxSize: maxBytes,
-      maxEntrySize: maxBytes,
-      dispose: (entry, key, reason) => {
-        if (reason === 'evict') this.pressureEvictions++;
-        onDispose(prefix + key, entry);
-      },
-    });
+    this.ghosts = new GhostList(maxEntries, maxBytes);
+    const dispose = (entry: L1Entry, key: string, reason: string) => {
+      if (reason === 'evict') {
+        this.pressureEvictions++;
+        this.ghosts.add(hashKey(key), entry.bytes);
+      }
+      onDispose(prefix + key, entry);
+    };
+    this.lru =
+      policy.eviction === 'lru'
+        ? new LRUCache<string, L1Entry>({
+            max: maxEntries,
+            maxSize: maxBytes,
+            maxEntrySize: maxBytes,
+            dispose,
+          })
+        : new WTinyLfuIndex(maxEntries, maxBytes, dispose);
+  }
+
+  get lookups(): number {
+    return this.hits + this.ghosts.misses;
+  }
+
+  /** Share of lookups answered; 0 before any. */
+  hitRatio(): number {
+    return this.lookups === 0 ? 0 : this.hits / this.lookups;
+  }
+
+  /** Estimated share of lookups a slice twice as large would answer; 0 before any. */
+  hitRatioAt2x(): number {
+    return this.lookups === 0 ? 0 : (this.hits + this.ghosts.ghostHits) / this.lookups;
   }
 }
 
@@ -62,7 +113,8 @@ export class NamespaceSlice {
 const relative = (slice: NamespaceSlice, fullKey: string) => fullKey.slice(slice.prefix.length);
 
 /**
- * L1: an in-process store bounded by entries and by bytes, least recently used first. Each
+ * L1: an in-process store bounded by entries and by bytes, evicting by each namespace's policy
+ * (W-TinyLFU by default, LRU on request; see `l1/w-tinylfu.index.ts`). Each
  * namespace gets its share of both budgets (its policy's `l1Share`, normalised so the shares never
  * add up to more than the whole). Entries are indexed by tag so tag evictions do not scan.
  */
@@ -104,11 +156,14 @@ export class MemoryStore implements CacheStore {
    */
   probe(slice: NamespaceSlice, relativeKey: string, now: number): L1Entry | undefined {
     const entry = slice.lru.get(relativeKey);
-    if (entry !== undefined && entry.staleUntil <= now) {
-      slice.lru.delete(relativeKey);
-      return undefined;
+    if (entry !== undefined && entry.staleUntil > now) {
+      slice.hits++;
+      return entry;
     }
-    return entry;
+    // A miss: hashing the key here (never on a hit) tells whether a larger L1 would have held it.
+    if (entry !== undefined) slice.lru.delete(relativeKey);
+    slice.ghosts.missed(hashKey(relativeKey));
+    return undefined;
   }
 
   /**
@@ -141,8 +196,10 @@ export class MemoryStore implements CacheStore {
       slice.lru.delete(relative(slice, key));
       return entry;
     }
-    slice.lru.set(relative(slice, key), entry, { size: entry.bytes });
-    if (entry.tags) for (const tag of entry.tags) this.index(tag, key);
+    const relativeKey = relative(slice, key);
+    slice.lru.set(relativeKey, entry, { size: entry.bytes });
+    // W-TinyLFU may turn a newcomer away at once; only a stored entry may be reached by its tags.
+    if (entry.tags && slice.lru.has(relativeKey)) for (const tag of entry.tags) this.index(tag, key);
     return entry;
   }
 
@@ -177,11 +234,17 @@ export class MemoryStore implements CacheStore {
   }
 
   dropNamespace(namespace: string): void {
-    this.slice(namespace).lru.clear();
+    const slice = this.slice(namespace);
+    slice.lru.clear();
+    // A cleared slice would be as empty at twice the size: its ghosts no longer count.
+    slice.ghosts.clear();
   }
 
   dropAll(): void {
-    for (const slice of this.slices.values()) slice.lru.clear();
+    for (const slice of this.slices.values()) {
+      slice.lru.clear();
+      slice.ghosts.clear();
+    }
   }
 
   /** The namespace of a full key, or `undefined` if the key is not one of ours. */
@@ -193,20 +256,11 @@ export class MemoryStore implements CacheStore {
     return namespace !== undefined && this.slices.has(namespace) ? namespace : undefined;
   }
 
-  usage(): {
-    entries: number;
-    bytes: number;
-    namespaces: Record<
-      string,
-      { entries: number; bytes: number; maxBytes: number; pressureEvictions: number }
-    >;
-  } {
+  /** Entries and bytes held, in total and per namespace, with each slice's hit ratios (1× and 2×). */
+  usage(): { entries: number; bytes: number; namespaces: Record<string, L1SliceUsage> } {
     let entries = 0;
     let bytes = 0;
-    const namespaces: Record<
-      string,
-      { entries: number; bytes: number; maxBytes: number; pressureEvictions: number }
-    > = {};
+    const namespaces: Record<string, L1SliceUsage> = {};
     for (const [name, slice] of this.slices) {
       entries += slice.lru.size;
       bytes += slice.lru.calculatedSize;
@@ -215,6 +269,10 @@ export class MemoryStore implements CacheStore {
         bytes: slice.lru.calculatedSize,
         maxBytes: slice.lru.maxSize,
         pressureEvictions: slice.pressureEvictions,
+        eviction: slice.policy.eviction,
+        lookups: slice.lookups,
+        hitRatio: slice.hitRatio(),
+        hitRatioAt2x: slice.hitRatioAt2x(),
       };
     }
     return { entries, bytes, namespaces };

@@ -1,3 +1,4 @@
+import { CacheUnavailableError } from '../cache-unavailable.error.js';
 import { performance } from 'node:perf_hooks';
 import { waitFor } from '../../../test/fixtures/deferred.js';
 import { RedisSentinelSet, SENTINEL_MASTER_NAME } from '../../../test/fixtures/redis-sentinel.js';
@@ -52,7 +53,10 @@ describe('under Redis Sentinel, when the master dies', () => {
 
     sentinel.killMaster();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await a.cache.delete('item', 'evicted-during-failover'); // a write while the master is gone
+    // A write while the master is gone: refused (no replica can be told), its eviction kept and replayed.
+    await expect(a.cache.delete('item', 'evicted-during-failover')).rejects.toBeInstanceOf(
+      CacheUnavailableError,
+    );
     const failoverMs = await waitFor(async () => {
       const port = await sentinel.currentMasterPort();
       return port !== undefined && port !== oldMaster;

@@ -12,6 +12,7 @@ import type { ResolvedCacheOptions } from '../cache-options.js';
 import type { ResolvedPolicy } from '../cache-policy.js';
 import { META_SEGMENT, TAG_SEGMENT } from '../cache.constants.js';
 import { unknownNamespace } from '../cache.messages.js';
+import type { EvictionSet } from '../eviction-set.js';
 import type { CacheStore, SetOptions } from './cache-store.js';
 
 export type RedisClient = Redis | Cluster;
@@ -239,6 +240,20 @@ export class RedisStore implements CacheStore {
     await this.client.unlink(key);
   }
 
+  /**
+   * Makes the old values of an eviction unreadable with plain `UNLINK`s, which Redis accepts even
+   * when it refuses writes (full, `noeviction`): the fallback when the eviction itself was refused.
+   * Leaves no tombstone and moves no epoch; the eviction is replayed for those once Redis accepts it.
+   */
+  async removeOldValues(set: EvictionSet): Promise<void> {
+    await this.unlinkAll(set.keys);
+    for (const namespace of set.namespaces)
+      await this.unlinkScanned(namespacePrefix(this.options.prefix, namespace) + '*');
+    for (const [namespace, glob] of set.patterns)
+      await this.unlinkScanned(namespacePrefix(this.options.prefix, namespace) + glob);
+    for (const tag of set.tags) await this.unlinkTagMembers(this.tagKey(tag));
+  }
+
   /** Evicts every key of a namespace matching a glob (relative to the namespace). */
   async evictMatching(namespace: string, glob: string): Promise<number> {
     // The epoch moves first: a load that stores between the scan and the unlink would otherwise
@@ -251,16 +266,20 @@ export class RedisStore implements CacheStore {
     if (tags.length === 0) return 0;
     await this.client.incr(this.tagEpochKey());
     let removed = 0;
-    for (const tag of tags) {
-      const tagKey = this.tagKey(tag);
-      let cursor = '0';
-      do {
-        const [next, members] = await this.client.sscan(tagKey, cursor, 'COUNT', SCAN_BATCH);
-        cursor = next;
-        removed += await this.unlinkAll(members);
-      } while (cursor !== '0');
-      await this.client.unlink(tagKey);
-    }
+    for (const tag of tags) removed += await this.unlinkTagMembers(this.tagKey(tag));
+    return removed;
+  }
+
+  /** Unlinks every member of a tag set, then the set. */
+  private async unlinkTagMembers(tagKey: string): Promise<number> {
+    let removed = 0;
+    let cursor = '0';
+    do {
+      const [next, members] = await this.client.sscan(tagKey, cursor, 'COUNT', SCAN_BATCH);
+      cursor = next;
+      removed += await this.unlinkAll(members);
+    } while (cursor !== '0');
+    await this.client.unlink(tagKey);
     return removed;
   }
 

@@ -10,12 +10,19 @@ import {
 import { opsConfig, OpsConfigModule, type OpsConfig } from '../../config/ops.config.js';
 import type { CachePrefixOptions } from '../meta-keys.js';
 import { ClientThrottlerGuard } from './client-throttler.guard.js';
-import { RedisThrottlerStorage } from './redis-throttler.storage.js';
+import { LocalFirstThrottlerStorage } from './local-first-throttler.storage.js';
+import { tooManyRequests } from './rate-limit.messages.js';
+
+/** The part of the cache's resolved options that the shared counters need. */
+interface RateLimitCacheOptions extends CachePrefixOptions {
+  readonly instanceId: string;
+}
 
 /**
- * Rate limiting of the public API: `RATE_LIMIT_MAX` requests per `RATE_LIMIT_TTL_MS` and client IP,
- * counted in Redis so the limit holds across replicas (per replica while Redis is down). Over the
- * limit: 429 with `Retry-After` (seconds).
+ * Rate limiting of the public API: `RATE_LIMIT_MAX` requests per `RATE_LIMIT_TTL_MS` and client IP.
+ * Each replica decides in memory and shares its counts through Redis every `RATE_LIMIT_SYNC_MS`,
+ * so a request never waits on Redis and the limit holds across replicas within a small overshoot
+ * (see {@link LocalFirstThrottlerStorage}). Over the limit: 429 with `Retry-After` (seconds).
  */
 @Module({
   imports: [
@@ -26,10 +33,17 @@ import { RedisThrottlerStorage } from './redis-throttler.storage.js';
         ops: OpsConfig,
         cache: HybridCacheService,
         redis: RedisConnections | null,
-        cacheOptions: CachePrefixOptions,
+        cacheOptions: RateLimitCacheOptions,
       ) => ({
         throttlers: [{ name: 'default', ttl: ops.rateLimitTtlMs, limit: ops.rateLimitMax }],
-        storage: new RedisThrottlerStorage(redis, cacheOptions.prefix, () => cache.l2Status),
+        errorMessage: (_context, { timeToBlockExpire }) => tooManyRequests(timeToBlockExpire),
+        storage: new LocalFirstThrottlerStorage({
+          redis,
+          prefix: cacheOptions.prefix,
+          instanceId: cacheOptions.instanceId,
+          l2Status: () => cache.l2Status,
+          syncIntervalMs: ops.rateLimitSyncMs,
+        }),
       }),
     }),
   ],

@@ -24,7 +24,7 @@ export class PaginationQuery {
   perPage: number = DEFAULT_PAGE_SIZE;
 }
 
-/** A list as the contract shapes it. */
+/** A page of a list: its items, the page asked for, and the total. */
 export interface Page<T> {
   items: T[];
   page: number;

@@ -2,13 +2,13 @@ import { jest } from '@jest/globals';
 import { Controller, Get, Injectable, Logger, Param, Scope, SetMetadata } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { deletePrefix, rawClient, TEST_REDIS_URL, uniquePrefix } from '../../test/fixtures/redis.js';
-import { CacheModule } from './cache.module.js';
-import { CacheConfig } from './decorators/cache-config.decorator.js';
-import { CacheEvict } from './decorators/cache-evict.decorator.js';
-import { CachePut } from './decorators/cache-put.decorator.js';
-import { Cacheable } from './decorators/cacheable.decorator.js';
-import { HybridCacheService } from './hybrid-cache.service.js';
+import { deletePrefix, rawClient, TEST_REDIS_URL, uniquePrefix } from '../../../test/fixtures/redis.js';
+import { CacheModule } from '../cache.module.js';
+import { CacheConfig } from './cache-config.decorator.js';
+import { CacheEvict } from './cache-evict.decorator.js';
+import { CachePut } from './cache-put.decorator.js';
+import { Cacheable } from './cacheable.decorator.js';
+import { HybridCacheService } from '../hybrid-cache.service.js';
 
 interface Thing {
   id: string;

@@ -1,0 +1,120 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { CacheContext } from './cache-context.js';
+import type { ResolvedCacheOptions } from './cache-options.js';
+import { LoadDurationHistogram } from './cache-stats.js';
+import { BUS_SEGMENT, VIDCACHE_OPTIONS, VIDCACHE_REDIS } from './cache.constants.js';
+import { FailSafeThrottle } from './fail-safe.js';
+import { Flights } from './flights.js';
+import { GuardedL2 } from './guarded-l2.js';
+import { InvalidationBus } from './invalidation-bus.js';
+import { L2Reader } from './l2-reader.js';
+import type { LoadDeps } from './load.js';
+import { NamespaceRegistry } from './namespaces.js';
+import { ReadThroughHandler } from './read-through.handler.js';
+import type { RedisConnections } from './redis-connections.js';
+import { MemoryStore } from './stores/memory.store.js';
+import { RedisStore } from './stores/redis.store.js';
+import { WritePath } from './write-path.js';
+
+/**
+ * The layers of the cache, built once and wired together:
+ *
+ * ```
+ *   ReadThroughHandler ──► L1 (MemoryStore)
+ *          │ miss
+ *          ▼
+ *   Flights ──► Load ──► L2Reader ──► GuardedL2 ──► RedisStore
+ *                 │                       ▲
+ *                 ▼ source                │
+ *   WritePath ────────────────────────────┘──► InvalidationBus ──► other replicas
+ * ```
+ *
+ * Memory-only (no Redis configured): no L2, no bus; everything else is the same.
+ */
+@Injectable()
+export class CacheStack implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger('HybridCache');
+  readonly l1: MemoryStore;
+  readonly l2: GuardedL2 | undefined;
+  readonly bus: InvalidationBus | undefined;
+  readonly namespaces: NamespaceRegistry;
+  readonly flights: Flights;
+  readonly histogram = new LoadDurationHistogram();
+  readonly failSafe: FailSafeThrottle;
+  readonly reads: ReadThroughHandler;
+  readonly writes: WritePath;
+
+  constructor(
+    @Inject(VIDCACHE_OPTIONS) readonly options: ResolvedCacheOptions,
+    @Inject(VIDCACHE_REDIS) redis: Pick<RedisConnections, 'client' | 'subscriber'> | null,
+    context: CacheContext,
+  ) {
+    const now = options.now;
+    this.l1 = new MemoryStore(options);
+    this.namespaces = new NamespaceRegistry(options, this.l1);
+    this.flights = new Flights(options.maxInFlight);
+    this.failSafe = new FailSafeThrottle(options.maxInFlight);
+    let writes: WritePath | undefined;
+    if (redis) {
+      this.bus = new InvalidationBus(
+        redis.client,
+        redis.subscriber,
+        `${options.prefix}:${BUS_SEGMENT}`,
+        options.instanceId,
+        {
+          onEvictions: (set) => writes!.evictedElsewhere(set),
+          onResubscribed: () => writes!.dropAllLocal(),
+        },
+        options.coherence,
+      );
+      this.l2 = new GuardedL2(
+        new RedisStore(redis.client, options),
+        redis.client,
+        this.bus,
+        this.namespaces,
+        options,
+      );
+    }
+    const reader = new L2Reader(this.l1, this.l2, this.namespaces, now);
+    const deps: LoadDeps = {
+      l1: this.l1,
+      failSafe: this.failSafe,
+      l2: this.l2,
+      reader,
+      namespaces: this.namespaces,
+      histogram: this.histogram,
+      now,
+    };
+    this.reads = new ReadThroughHandler(deps, this.flights, context, this.bus);
+    this.writes = writes = new WritePath(
+      this.l1,
+      this.l2,
+      this.namespaces,
+      this.flights,
+      options.prefix,
+      now,
+    );
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!this.l2 || !this.bus) return;
+    this.l2.start();
+    try {
+      await this.bus.start();
+    } catch (error) {
+      // The subscriber reconnects and resubscribes by itself; until then this replica runs on L2 + source.
+      this.logger.warn(`Invalidation bus not subscribed yet: ${(error as Error).message}`);
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.l2?.stop();
+    await this.bus?.close();
+  }
+}

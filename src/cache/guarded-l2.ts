@@ -1,0 +1,241 @@
+import { Logger } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { L2Counters } from './cache-stats.js';
+import type { ResolvedCacheOptions } from './cache-options.js';
+import { CacheUnavailableError } from './cache-unavailable.error.js';
+import {
+  circuitClosed,
+  circuitOpened,
+  connectionLost,
+  connectionReplaced,
+  evictionRefused,
+} from './cache.messages.js';
+import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
+import { evictionSet, evictionSetSize, PendingEvictions, type EvictionSet } from './eviction-set.js';
+import { attempt } from './flights.js';
+import type { InvalidationBus } from './invalidation-bus.js';
+import type { NamespaceRegistry } from './namespaces.js';
+import type { L2Read, RedisClient, RedisStore } from './stores/redis.store.js';
+
+export type L2Status = 'up' | 'down' | 'disabled';
+
+const isTimeout = (error: unknown) => error instanceof Error && /timed? ?out/i.test(error.message);
+
+/**
+ * L2 as the stack uses it: Redis behind a timeout (the client's command timeout), a circuit
+ * breaker, and a queue of evictions that could not reach it. Redis trouble never fails a read:
+ * every failure reads as "nothing in L2". It may fail a write, and says so (see {@link evict}).
+ *
+ * Recovery order matters: the evictions Redis missed are replayed before the circuit closes, so no
+ * replica of ours reads back a value that was evicted while Redis could not be told.
+ */
+export class GuardedL2 {
+  private readonly logger = new Logger('HybridCache');
+  readonly breaker: CircuitBreaker;
+  readonly counters = new L2Counters();
+  readonly pending: PendingEvictions;
+  private recovering: Promise<void> | undefined;
+  private recoveryTimer: NodeJS.Timeout | undefined;
+  private consecutiveTimeouts = 0;
+  private shuttingDown = false;
+  /** Why L2 was last taken out of service, for stats and readiness. */
+  lastFailure: string | undefined;
+
+  constructor(
+    readonly redis: RedisStore,
+    private readonly client: RedisClient,
+    private readonly bus: InvalidationBus,
+    namespaces: NamespaceRegistry,
+    private readonly options: ResolvedCacheOptions,
+  ) {
+    this.breaker = new CircuitBreaker({
+      failureThreshold: options.l2.failureThreshold,
+      cooldownMs: options.l2.cooldownMs,
+      now: options.now,
+    });
+    this.pending = new PendingEvictions(
+      options.maxPendingEvictions,
+      (key) => namespaces.ofKey(key)?.name,
+      () => namespaces.names(),
+    );
+  }
+
+  /** Watches the connection, and retries pending evictions on a schedule, not only on reconnect. */
+  start(): void {
+    this.client.on('close', () => {
+      if (!this.shuttingDown && this.breaker.allowsCalls && this.breaker.open())
+        this.logger.warn(connectionLost(this.options.l2.cooldownMs));
+    });
+    this.client.on('ready', () => this.scheduleRecovery(true));
+    this.recoveryTimer = setInterval(() => this.scheduleRecovery(false), this.options.l2.cooldownMs).unref();
+    if (this.client.status !== 'ready') this.breaker.open();
+  }
+
+  stop(): void {
+    this.shuttingDown = true;
+    clearInterval(this.recoveryTimer);
+  }
+
+  get status(): L2Status {
+    return this.breaker.allowsCalls ? 'up' : 'down';
+  }
+
+  get circuit(): CircuitState {
+    return this.breaker.state;
+  }
+
+  /** Whether calls may go to Redis now; when not, a probe is scheduled once the cool-down is over. */
+  available(): boolean {
+    if (this.breaker.allowsCalls) return true;
+    this.scheduleRecovery(false);
+    return false;
+  }
+
+  /**
+   * One Redis operation, timed and counted, its outcome fed to the circuit breaker. A plain promise
+   * chain rather than an `async` function: it sits on every L2 read, where each layer costs.
+   */
+  call<T>(op: () => Promise<T>, kind: 'read' | 'write'): Promise<T> {
+    const started = performance.now();
+    return attempt(op).then(
+      (result) => {
+        this.counters.observeLatency(performance.now() - started);
+        if (kind === 'read') this.counters.reads++;
+        else this.counters.writes++;
+        this.consecutiveTimeouts = 0;
+        this.breaker.recordSuccess();
+        return result;
+      },
+      (error: unknown) => {
+        this.recordFailure(error);
+        throw error;
+      },
+    );
+  }
+
+  /** One GET; `undefined` when L2 is unavailable or fails (a miss, never an error). */
+  read(key: string): Promise<L2Read | undefined> {
+    if (!this.available()) return Promise.resolve(undefined);
+    return this.call(() => this.redis.read(key), 'read').then(undefined, () => undefined);
+  }
+
+  /**
+   * Applies an eviction to Redis and tells the other replicas. Resolves once the old values can no
+   * longer be read from Redis by anyone; throws {@link CacheUnavailableError} when that cannot be
+   * promised, so the write that caused it is not acknowledged as if it were safe.
+   *
+   * 1. Redis known to be unreachable: the eviction waits for the replay; the write is refused.
+   * 2. The eviction is applied (tombstones, epochs, tag sets), then published.
+   * 3. Redis refused it (full, read-only, a script error): the old values are removed with plain
+   *    `UNLINK`s, which Redis accepts even when full; the eviction is kept for the replay (its
+   *    tombstones and epochs still matter), the circuit opens, and the other replicas are told.
+   *    The write stands only if that removal worked.
+   */
+  async evict(set: EvictionSet): Promise<void> {
+    const retryAfter = Math.ceil(this.options.l2.cooldownMs / 1000);
+    if (!this.available()) {
+      this.pending.add(set);
+      throw new CacheUnavailableError('Redis is unreachable', retryAfter);
+    }
+    try {
+      await this.apply(set);
+      await this.bus.publish(set);
+      return;
+    } catch (error) {
+      this.counters.evictionFailures++;
+      this.pending.add(set);
+      this.takeOutOfService(evictionRefused((error as Error).message));
+    }
+    const removed = await this.call(() => this.redis.removeOldValues(set), 'write').then(
+      () => true,
+      () => false,
+    );
+    await this.bus.publish(set).catch(() => undefined);
+    if (!removed) throw new CacheUnavailableError('Redis refused the eviction', retryAfter);
+  }
+
+  /** Writes a value (after a write to the source), then tells the other replicas to drop theirs. */
+  async store(key: string, bytes: Buffer, ttlMs: number, tags: readonly string[] | undefined): Promise<void> {
+    await this.call(() => this.redis.store(key, bytes, ttlMs, tags), 'write');
+    await this.bus.publish(evictionSet({ keys: [key] }));
+  }
+
+  /** Tombstones, epochs and tag sets of an eviction, each step bounded and counted. */
+  private async apply(set: EvictionSet): Promise<void> {
+    const l2 = this.redis;
+    if (set.namespaces.length > 0)
+      await this.call(() => Promise.all(set.namespaces.map((n) => l2.evictNamespace(n))), 'write');
+    for (const [namespace, glob] of set.patterns)
+      await this.call(() => l2.evictMatching(namespace, glob), 'write');
+    if (set.tags.length > 0) await this.call(() => l2.evictTags(set.tags), 'write');
+    if (set.keys.length > 0) await this.call(() => l2.evictKeys(set.keys), 'write');
+  }
+
+  private recordFailure(error: unknown): void {
+    this.counters.errors++;
+    this.counters.lastError = (error as Error).message;
+    if (isTimeout(error)) {
+      this.counters.timeouts++;
+      this.consecutiveTimeouts++;
+      if (this.consecutiveTimeouts >= this.options.l2.failureThreshold) this.replaceConnection();
+    }
+    if (this.breaker.recordFailure()) {
+      this.lastFailure = `${this.options.l2.failureThreshold} consecutive failures: ${this.counters.lastError}`;
+      this.logger.warn(circuitOpened(this.options.l2.failureThreshold, this.options.l2.cooldownMs));
+    }
+  }
+
+  /**
+   * A connection whose commands keep timing out may have lost replies (its reply queue is then off
+   * by the lost commands for good): it is dropped and a new one made, rather than trusted again.
+   */
+  private replaceConnection(): void {
+    this.consecutiveTimeouts = 0;
+    this.counters.connectionsReplaced++;
+    this.logger.warn(connectionReplaced(this.options.l2.failureThreshold));
+    this.client.disconnect(true);
+  }
+
+  private takeOutOfService(reason: string): void {
+    this.lastFailure = reason;
+    if (this.breaker.open()) this.logger.warn(reason);
+  }
+
+  /**
+   * Probes Redis once the circuit has cooled down (or at once when the connection is back),
+   * replays the evictions it missed, and only then closes the circuit.
+   */
+  private scheduleRecovery(force: boolean): void {
+    if (this.recovering || this.shuttingDown) return;
+    if (this.breaker.allowsCalls && this.pending.size === 0) return;
+    if (force) this.breaker.open();
+    if (!force && !this.breaker.allowsCalls && !this.breaker.tryStartProbe()) return;
+    this.recovering = this.recover().finally(() => (this.recovering = undefined));
+  }
+
+  private async recover(): Promise<void> {
+    let replayed = 0;
+    try {
+      await this.client.ping();
+      // Evictions keep arriving (and queueing) while the backlog replays: drain until none is left,
+      // then close in the same tick, so none can slip in between.
+      while (this.pending.size > 0) {
+        const backlog = this.pending.take();
+        try {
+          await this.apply(backlog);
+          await this.bus.publish(backlog);
+          replayed += evictionSetSize(backlog);
+        } catch (error) {
+          this.pending.add(backlog);
+          throw error;
+        }
+      }
+      this.breaker.close();
+      this.lastFailure = undefined;
+      this.logger.log(circuitClosed(replayed));
+    } catch (error) {
+      this.lastFailure ??= (error as Error).message;
+      this.breaker.open();
+    }
+  }
+}

@@ -1,0 +1,163 @@
+import type { CacheContext } from './cache-context.js';
+import { encodeKey } from './cache-keys.js';
+import type { Flights, LoadResult } from './flights.js';
+import type { InvalidationBus } from './invalidation-bus.js';
+import { Load, readEntry, type LoadDeps, type WrapOptions } from './load.js';
+import type { CacheNamespace } from './namespaces.js';
+import type { L1Entry } from './stores/memory.store.js';
+
+/** What {@link ReadThroughHandler.hitL1} returns when L1 did not answer (a cached value may be `undefined`). */
+export const MISS: unique symbol = Symbol('vidcache.miss');
+
+/**
+ * The read path: L1, then one {@link Load} per key (L2, then the source).
+ *
+ * 1. L1 hit: served with no I/O, if this replica can hear evictions (the bus is not deaf).
+ * 2. A hit due for an early refresh: served, and refreshed in the background, once.
+ * 3. A miss: joins the load in flight for the key, or starts one.
+ */
+export class ReadThroughHandler {
+  constructor(
+    private readonly deps: LoadDeps,
+    private readonly flights: Flights,
+    private readonly context: CacheContext,
+    private readonly bus: InvalidationBus | undefined,
+  ) {}
+
+  /**
+   * The L1 hit path, on its own so the decorators can try it before they build a loader: the value
+   * when L1 holds it fresh and not yet due for an early refresh (the hit is recorded and counted),
+   * else {@link MISS} (nothing recorded; go on with {@link readThrough}).
+   *
+   * @param relativeKey `encodeKey(key)`: the key without the namespace prefix.
+   */
+  hitL1(ns: CacheNamespace, relativeKey: string): unknown {
+    const now = this.deps.now();
+    const entry = this.deps.l1.probe(ns.l1, relativeKey, now);
+    if (entry === undefined || entry.freshUntil <= now || now >= entry.refreshAfter) return MISS;
+    if (!this.hears()) return MISS;
+    this.recordL1Hit(ns);
+    return readEntry(entry);
+  }
+
+  /** A read that {@link hitL1} did not answer. */
+  readThrough<T>(
+    ns: CacheNamespace,
+    relativeKey: string,
+    loader: () => Promise<T> | T,
+    options?: WrapOptions<T>,
+  ): Promise<T> {
+    const key = ns.keyPrefix + relativeKey;
+    const now = this.deps.now();
+    // A deaf replica may have missed evictions: what its L1 holds is neither served nor a fallback.
+    const entry = this.hears() ? this.deps.l1.probe(ns.l1, relativeKey, now) : undefined;
+    if (entry !== undefined && entry.freshUntil > now) {
+      this.recordL1Hit(ns);
+      if (now >= entry.refreshAfter) this.refresh(ns, key, loader, options, entry);
+      return Promise.resolve(readEntry(entry) as T);
+    }
+    return this.miss(ns, key, loader, options, entry);
+  }
+
+  /** `wrap`: the hit path, then the read-through. */
+  wrap<T>(
+    ns: CacheNamespace,
+    key: Parameters<typeof encodeKey>[0],
+    loader: () => Promise<T> | T,
+    options?: WrapOptions<T>,
+  ) {
+    const relativeKey = encodeKey(key);
+    const hit = this.hitL1(ns, relativeKey);
+    return hit !== MISS ? Promise.resolve(hit as T) : this.readThrough(ns, relativeKey, loader, options);
+  }
+
+  /** The value from L1 or L2 without loading; `undefined` on a miss. */
+  async get<T>(ns: CacheNamespace, relativeKey: string): Promise<T | undefined> {
+    const now = this.deps.now();
+    const entry = this.hears() ? this.deps.l1.probe(ns.l1, relativeKey, now) : undefined;
+    if (entry !== undefined && entry.freshUntil > now) {
+      ns.counters.l1Hits++;
+      return readEntry(entry) as T;
+    }
+    const key = ns.keyPrefix + relativeKey;
+    const { reader, namespaces } = this.deps;
+    const fromL2 = await reader.read({
+      ns,
+      key,
+      freshAfter: this.deps.now(),
+      flight: undefined,
+      fillToken: namespaces.fillToken(ns),
+    });
+    if (fromL2.fresh) {
+      ns.counters.l2Hits++;
+      return fromL2.fresh.value as T;
+    }
+    ns.counters.misses++;
+    return undefined;
+  }
+
+  /** Whether L1 holds a fresh value this replica may serve (no I/O: for callers deciding whether to preload). */
+  isFresh(ns: CacheNamespace, key: string): boolean {
+    if (!this.hears()) return false;
+    const now = this.deps.now();
+    const entry = this.deps.l1.lookup(ns.name, key, now);
+    return entry !== undefined && entry.freshUntil > now;
+  }
+
+  /** Calls the source without the cache (a `condition` said no), and records it. */
+  bypass<T>(ns: CacheNamespace, call: () => T): T {
+    ns.counters.bypassed++;
+    this.context.record(ns.outcomes.bypass);
+    return call();
+  }
+
+  /** Whether this replica can hear evictions (always, memory-only: there is nobody else). */
+  private hears(): boolean {
+    return this.bus === undefined || this.bus.hears();
+  }
+
+  private recordL1Hit(ns: CacheNamespace): void {
+    if (this.context.record(ns.outcomes.l1)) ns.counters.l1Hits++;
+  }
+
+  // miss is a plain promise chain rather than an `async` function: it sits on every L2 hit.
+  private miss<T>(
+    ns: CacheNamespace,
+    key: string,
+    loader: () => Promise<T> | T,
+    options: WrapOptions<T> | undefined,
+    l1Entry: L1Entry | undefined,
+  ): Promise<T> {
+    const joined = this.flights.get(key);
+    let result: Promise<LoadResult>;
+    if (joined?.promise) {
+      if (!this.context.inBackground()) ns.counters.coalesced++;
+      result = joined.promise;
+    } else {
+      const request = !this.context.inBackground();
+      result = this.flights.start(ns, key, options?.tags !== undefined, (flight) =>
+        new Load(this.deps, { ns, key, loader, options, l1Entry, refreshing: false, request }, flight).run(),
+      );
+    }
+    return result.then((loaded) => {
+      this.context.record({ namespace: ns.name, tier: loaded.tier, stored: loaded.stored });
+      return loaded.value as T;
+    });
+  }
+
+  /** A hit close to expiry reloads in the background, once; errors are counted, never thrown. */
+  private refresh<T>(
+    ns: CacheNamespace,
+    key: string,
+    loader: () => Promise<T> | T,
+    options: WrapOptions<T> | undefined,
+    current: L1Entry,
+  ): void {
+    if (this.flights.get(key)) return;
+    ns.counters.refreshes++;
+    const request = { ns, key, loader, options, l1Entry: current, refreshing: true, request: false };
+    void this.flights
+      .start(ns, key, options?.tags !== undefined, (flight) => new Load(this.deps, request, flight).run())
+      .catch(() => undefined);
+  }
+}

@@ -1,0 +1,471 @@
+import type { L1Entry } from '../memory.store.js';
+import { FrequencySketch, hashKey } from './frequency-sketch.js';
+import type { L1Dispose, L1Index } from './l1-index.js';
+
+/** Initial and smallest share of the slice given to the admission window: newcomers get a short chance to prove themselves. */
+export const WINDOW_SHARE = 0.01;
+/** The window never grows past this share: the main space always keeps some frequency-defended room. */
+export const MAX_WINDOW_SHARE = 0.99;
+/** The hill climber's first step, as a share of the slice. */
+export const CLIMB_STEP = 0.0625;
+/** Steps grow by this while the hit ratio keeps improving, up to {@link MAX_CLIMB_STEP}… */
+const STEP_GROWTH = 1.2;
+const MAX_CLIMB_STEP = 0.25;
+/** …and halve when a step made it worse, so the climber settles instead of wandering on noise. */
+const STEP_REVERSAL = 0.5;
+/** A hit-ratio change this large means the workload changed: the climber takes full steps again. */
+const CLIMB_RESTART_THRESHOLD = 0.05;
+/** The climber moves after this many lookups per entry of the slice. */
+export const CLIMB_SAMPLE_PER_ENTRY = 3;
+/** Share of the main space kept for entries read again after admission. */
+export const PROTECTED_SHARE = 0.8;
+/** From this frequency on, a candidate that loses is still admitted once in 128 (see `admit`). */
+const ADMIT_HASH_FLOODING_THRESHOLD = 6;
+
+/** The region an entry is in. */
+export const Region = { Window: 0, Probation: 1, Protected: 2 } as const;
+export type Region = (typeof Region)[keyof typeof Region];
+
+/** The limits of one region, in entries and in bytes. */
+export interface RegionLimits {
+  readonly entries: number;
+  readonly bytes: number;
+}
+
+/**
+ * W-TinyLFU: a slice of L1 that keeps what is read most, not merely what was read last.
+ *
+ * ```
+ *   put ─► [ window: LRU, 1%–99% ] ─overflow─► candidate ─┐
+ *                                                         ▼ admitted if seen more often
+ *          [ probation: LRU ] ◄── victim (its LRU end) ◄──┘ than the victim, else dropped
+ *                │ read again                ▲ demoted when protected is full
+ *                ▼                           │
+ *          [ protected: LRU, 80% of main ] ──┘
+ * ```
+ *
+ * The window absorbs bursts (a key read twice in quick succession is kept however rare it is), and
+ * a hill climber resizes it to the workload (see `climb`). The main space, a segmented LRU, is
+ * defended by the frequency sketch, so a scan of cold keys flows through the window and is turned
+ * away at the door instead of flushing the hot set.
+ *
+ * Bounds are exact in entries and in bytes after every call: an entry's bytes count in the region
+ * that holds it, and eviction runs until both totals fit. Entries live in parallel arrays indexed
+ * by a slot number (links, hashes, sizes), so a hit moves two links and bumps four counters,
+ * allocating nothing and hashing nothing: the key's hash was computed once, when it was stored.
+ */
+export class WTinyLfuIndex implements L1Index {
+  readonly sketch: FrequencySketch;
+  windowLimits: RegionLimits;
+  protectedLimits: RegionLimits;
+  /** The window's current share of the slice, moved by the hill climber. */
+  windowShare = WINDOW_SHARE;
+  /** Lookups since the climber last moved, and how many hit. */
+  hitsInSample = 0;
+  missesInSample = 0;
+  private previousHitRatio = 0;
+  /** The climber's next move, as a signed share of the slice (it starts by trying a smaller window). */
+  private step = -CLIMB_STEP;
+
+  private readonly slots = new Map<string, number>();
+  private readonly keyOf: (string | undefined)[];
+  private readonly entryOf: (L1Entry | undefined)[];
+  private readonly hashOf: Int32Array;
+  /**
+   * The sketch epoch in which the slot's key was found with every counter full (0: not known to
+   * be). A hot key saturates within a few reads of each aging period; its later hits in that period
+   * would record nothing, so they skip the sketch altogether and cost an array read.
+   */
+  private readonly saturatedIn: Int32Array;
+  private readonly sizeOf: Float64Array;
+  private readonly regionOf: Uint8Array;
+  private readonly prev: Int32Array;
+  private readonly next: Int32Array;
+  /** Free slots, as a stack. */
+  private readonly free: Int32Array;
+  private freeCount: number;
+  /** Sentinel slot of each region's circular list: `next` of it is the LRU end, `prev` the MRU end. */
+  private readonly heads: readonly [number, number, number];
+  private readonly regionEntries = new Int32Array(3);
+  private readonly regionBytes = new Float64Array(3);
+  private bytes = 0;
+  /** A tiny generator for the rare random admission; seeded, so a run can be replayed. */
+  private random = 0x2545f491;
+
+  constructor(
+    readonly max: number,
+    readonly maxSize: number,
+    private readonly dispose: L1Dispose,
+  ) {
+    if (!(max >= 1) || !(maxSize >= 1)) throw new RangeError('W-TinyLFU needs room for at least one entry');
+    this.sketch = new FrequencySketch(max);
+    this.windowLimits = this.protectedLimits = { entries: 0, bytes: 0 };
+    // One slot more than `max`: a newcomer is linked in before eviction picks who leaves.
+    const slots = max + 1;
+    this.keyOf = Array.from<string | undefined>({ length: slots });
+    this.entryOf = Array.from<L1Entry | undefined>({ length: slots });
+    this.hashOf = new Int32Array(slots);
+    this.saturatedIn = new Int32Array(slots);
+    this.sizeOf = new Float64Array(slots);
+    this.regionOf = new Uint8Array(slots);
+    this.prev = new Int32Array(slots + 3);
+    this.next = new Int32Array(slots + 3);
+    this.free = new Int32Array(slots);
+    for (let i = 0; i < slots; i++) this.free[i] = slots - 1 - i;
+    this.freeCount = slots;
+    this.heads = [slots, slots + 1, slots + 2];
+    for (const head of this.heads) this.prev[head] = this.next[head] = head;
+    this.resize(WINDOW_SHARE);
+  }
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  get calculatedSize(): number {
+    return this.bytes;
+  }
+
+  /** Entries and bytes held per region, for tests and diagnostics. */
+  regions(): Record<'window' | 'probation' | 'protected', { entries: number; bytes: number }> {
+    const at = (r: Region) => ({ entries: this.regionEntries[r], bytes: this.regionBytes[r] });
+    return { window: at(Region.Window), probation: at(Region.Probation), protected: at(Region.Protected) };
+  }
+
+  /** The region a key is in, `undefined` if absent. Does not count as an access. */
+  regionOfKey(key: string): Region | undefined {
+    const slot = this.slots.get(key);
+    return slot === undefined ? undefined : (this.regionOf[slot] as Region);
+  }
+
+  /** The hot path: a hit records the access in the sketch and in its region's order. */
+  get(key: string): L1Entry | undefined {
+    const slot = this.slots.get(key);
+    if (slot === undefined) {
+      this.missesInSample++;
+      return undefined;
+    }
+    this.hitsInSample++;
+    const sketch = this.sketch;
+    if (this.saturatedIn[slot] !== sketch.epoch && !sketch.increment(this.hashOf[slot]))
+      this.saturatedIn[slot] = sketch.epoch;
+    this.onAccess(slot);
+    return this.entryOf[slot];
+  }
+
+  has(key: string): boolean {
+    return this.slots.has(key);
+  }
+
+  /**
+   * Stores an entry. A new key enters the window; a replaced one keeps its place (a write is an
+   * access). Then eviction restores both bounds. An entry larger than the whole slice is refused
+   * by the caller before it gets here.
+   */
+  set(key: string, entry: L1Entry, options: { size: number }): this {
+    const size = options.size;
+    const existing = this.slots.get(key);
+    if (existing !== undefined) {
+      const old = this.entryOf[existing]!;
+      const region = this.regionOf[existing] as Region;
+      this.entryOf[existing] = entry;
+      this.bytes += size - this.sizeOf[existing];
+      this.regionBytes[region] += size - this.sizeOf[existing];
+      this.sizeOf[existing] = size;
+      this.sketch.increment(this.hashOf[existing]);
+      this.onAccess(existing);
+      this.dispose(old, key, 'set');
+    } else {
+      const hash = hashKey(key);
+      this.sketch.increment(hash);
+      const slot = this.free[--this.freeCount];
+      this.slots.set(key, slot);
+      this.keyOf[slot] = key;
+      this.entryOf[slot] = entry;
+      this.hashOf[slot] = hash;
+      this.saturatedIn[slot] = 0;
+      this.sizeOf[slot] = size;
+      this.bytes += size;
+      this.link(slot, Region.Window);
+    }
+    this.evict();
+    // On the write path (a miss), never on a hit.
+    if (this.hitsInSample + this.missesInSample >= this.max * CLIMB_SAMPLE_PER_ENTRY) this.climb();
+    return this;
+  }
+
+  delete(key: string): boolean {
+    const slot = this.slots.get(key);
+    if (slot === undefined) return false;
+    this.remove(slot, 'delete');
+    return true;
+  }
+
+  /** Drops every entry. What the sketch learned stays: the keys are as popular as they were. */
+  clear(): void {
+    for (const slot of Array.from(this.slots.values())) this.remove(slot, 'delete');
+  }
+
+  keys(): IterableIterator<string> {
+    return this.slots.keys();
+  }
+
+  /** Frequency of a key as the admission sees it. */
+  frequency(key: string): number {
+    return this.sketch.frequency(hashKey(key));
+  }
+
+  // ---- the policy ----
+
+  /**
+   * Hill climbing on the window's size. The best split between recency (the window) and frequency
+   * (the main space) depends on the workload: a loop or a skewed stream wants a small window, a
+   * stream whose reads return soon after their first wants a large one. After each sample of
+   * lookups the climber keeps moving the window the same way, with longer steps, if the hit ratio
+   * did not fall, and turns back with a step half as long if it did: on a stationary stream, where
+   * the differences are noise, it settles; after a jump of the ratio it starts over with full steps.
+   */
+  private climb(): void {
+    const hitRatio = this.hitsInSample / (this.hitsInSample + this.missesInSample);
+    const change = hitRatio - this.previousHitRatio;
+    let move: number;
+    if (Math.abs(change) >= CLIMB_RESTART_THRESHOLD) {
+      move = change >= 0 ? this.step : -this.step;
+      this.step = CLIMB_STEP * Math.sign(move);
+    } else if (change >= 0) {
+      move = this.step;
+      this.step = Math.sign(move) * Math.min(MAX_CLIMB_STEP, Math.abs(move) * STEP_GROWTH);
+    } else {
+      move = -this.step * STEP_REVERSAL;
+      this.step = move;
+    }
+    this.previousHitRatio = hitRatio;
+    this.hitsInSample = this.missesInSample = 0;
+    this.resize(Math.min(MAX_WINDOW_SHARE, Math.max(WINDOW_SHARE, this.windowShare + move)));
+  }
+
+  /**
+   * Gives the window `share` of the slice and the rest to the main space. A smaller window hands
+   * its oldest entries to probation; a larger one takes the main space's least recent entries
+   * (probation's first), which must then win their place again when they leave the window.
+   */
+  private resize(share: number): void {
+    this.windowShare = share;
+    this.windowLimits = {
+      entries: Math.max(1, Math.floor(this.max * share)),
+      bytes: Math.max(1, Math.floor(this.maxSize * share)),
+    };
+    this.protectedLimits = {
+      entries: Math.floor((this.max - this.windowLimits.entries) * PROTECTED_SHARE),
+      bytes: Math.floor((this.maxSize - this.windowLimits.bytes) * PROTECTED_SHARE),
+    };
+    this.demoteFromProtected();
+    this.evictFromWindow();
+    while (
+      this.regionEntries[Region.Window] < this.windowLimits.entries &&
+      this.regionBytes[Region.Window] < this.windowLimits.bytes
+    ) {
+      const from = this.firstOf(Region.Probation) === -1 ? Region.Protected : Region.Probation;
+      const lru = this.firstOf(from);
+      if (lru === -1) break;
+      this.unlink(lru);
+      this.link(lru, Region.Window);
+    }
+  }
+
+  private onAccess(slot: number): void {
+    const region = this.regionOf[slot] as Region;
+    if (region === Region.Probation) {
+      // Read again after admission: promoted, and the protected region makes room by demotion.
+      this.unlink(slot);
+      this.link(slot, Region.Protected);
+      this.demoteFromProtected();
+    } else {
+      this.moveToMru(slot, region);
+    }
+  }
+
+  /** The protected region's least recent entries go back to probation while it is over its limits. */
+  private demoteFromProtected(): void {
+    const head = this.heads[Region.Protected];
+    while (
+      this.regionEntries[Region.Protected] > this.protectedLimits.entries ||
+      this.regionBytes[Region.Protected] > this.protectedLimits.bytes
+    ) {
+      const lru = this.next[head];
+      if (lru === head) break;
+      this.unlink(lru);
+      this.link(lru, Region.Probation);
+    }
+  }
+
+  /**
+   * Restores the bounds, in two steps:
+   * 1. the window's overflow (its least recent entries, keeping at least the newest) moves to
+   *    probation as candidates;
+   * 2. while the slice is over a bound, the oldest candidate and the probation's least recent
+   *    entry (the victim) are compared by frequency, and the loser is evicted. When one side runs
+   *    out, the other is evicted; when both do, the protected region and then the window give way.
+   */
+  private evict(): void {
+    let candidate = this.evictFromWindow();
+    if (this.slots.size <= this.max && this.bytes <= this.maxSize) return;
+    // A window below its limits keeps its entries (it is below them only while the slice is not
+    // full): the room comes from the main space, whose least recent entries go without a contest.
+    const windowFull =
+      this.regionEntries[Region.Window] >= this.windowLimits.entries ||
+      this.regionBytes[Region.Window] >= this.windowLimits.bytes;
+    const nil = -1;
+    const probation = this.heads[Region.Probation];
+    let candidatesFromWindow = false;
+    let victimRegion: Region = Region.Probation;
+    let victim = this.next[probation];
+    if (victim === probation) victim = nil;
+    while (this.slots.size > this.max || this.bytes > this.maxSize) {
+      if (candidate === nil && !candidatesFromWindow) {
+        candidatesFromWindow = true;
+        if (windowFull) candidate = this.firstOf(Region.Window);
+      }
+      if (candidate === nil && victim === nil) {
+        if (victimRegion === Region.Probation) {
+          victimRegion = Region.Protected;
+          victim = this.firstOf(Region.Protected);
+          continue;
+        }
+        if (victimRegion === Region.Protected) {
+          victimRegion = Region.Window;
+          victim = this.firstOf(Region.Window);
+          continue;
+        }
+        break; // unreachable while the slice is over a bound: some region holds an entry
+      }
+      if (victim === nil) {
+        const evicted = candidate;
+        candidate = this.after(candidate);
+        this.remove(evicted, 'evict');
+        continue;
+      }
+      if (candidate === nil) {
+        const evicted = victim;
+        victim = this.after(victim);
+        this.remove(evicted, 'evict');
+        continue;
+      }
+      if (candidate === victim) {
+        victim = this.after(victim);
+        this.remove(candidate, 'evict');
+        candidate = nil;
+        continue;
+      }
+      if (this.admit(this.hashOf[candidate], this.hashOf[victim])) {
+        const evicted = victim;
+        victim = this.after(victim);
+        this.remove(evicted, 'evict');
+        candidate = this.after(candidate);
+      } else {
+        const evicted = candidate;
+        candidate = this.after(candidate);
+        this.remove(evicted, 'evict');
+      }
+    }
+  }
+
+  /** Moves the window's overflow to probation's MRU end; returns the first moved, or -1. */
+  private evictFromWindow(): number {
+    const head = this.heads[Region.Window];
+    let first = -1;
+    while (
+      this.regionEntries[Region.Window] > 1 &&
+      (this.regionEntries[Region.Window] > this.windowLimits.entries ||
+        this.regionBytes[Region.Window] > this.windowLimits.bytes)
+    ) {
+      const lru = this.next[head];
+      this.unlink(lru);
+      this.link(lru, Region.Probation);
+      if (first === -1) first = lru;
+    }
+    // A single entry larger than the window's byte share still leaves it once it is not the newest.
+    return first;
+  }
+
+  /** The candidate wins if it was seen more often than the victim. */
+  private admit(candidateHash: number, victimHash: number): boolean {
+    const candidateFrequency = this.sketch.frequency(candidateHash);
+    const victimFrequency = this.sketch.frequency(victimHash);
+    if (candidateFrequency > victimFrequency) return true;
+    // An attacker who makes one victim look hot (colliding keys) would otherwise freeze the main
+    // space; a warm candidate that loses is let in now and then, at random.
+    if (candidateFrequency >= ADMIT_HASH_FLOODING_THRESHOLD) return (this.nextRandom() & 127) === 0;
+    return false;
+  }
+
+  private nextRandom(): number {
+    let x = this.random;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (this.random = x);
+  }
+
+  // ---- the lists ----
+
+  private firstOf(region: Region): number {
+    const head = this.heads[region];
+    const first = this.next[head];
+    return first === head ? -1 : first;
+  }
+
+  /** The next more recent entry of the same region, or -1 at its MRU end. */
+  private after(slot: number): number {
+    const next = this.next[slot];
+    return next >= this.keyOf.length ? -1 : next;
+  }
+
+  private link(slot: number, region: Region): void {
+    const head = this.heads[region];
+    const last = this.prev[head];
+    this.next[last] = slot;
+    this.prev[slot] = last;
+    this.next[slot] = head;
+    this.prev[head] = slot;
+    this.regionOf[slot] = region;
+    this.regionEntries[region]++;
+    this.regionBytes[region] += this.sizeOf[slot];
+  }
+
+  private unlink(slot: number): void {
+    const region = this.regionOf[slot] as Region;
+    const before = this.prev[slot];
+    const after = this.next[slot];
+    this.next[before] = after;
+    this.prev[after] = before;
+    this.regionEntries[region]--;
+    this.regionBytes[region] -= this.sizeOf[slot];
+  }
+
+  private moveToMru(slot: number, region: Region): void {
+    const head = this.heads[region];
+    if (this.prev[head] === slot) return;
+    const before = this.prev[slot];
+    const after = this.next[slot];
+    this.next[before] = after;
+    this.prev[after] = before;
+    const last = this.prev[head];
+    this.next[last] = slot;
+    this.prev[slot] = last;
+    this.next[slot] = head;
+    this.prev[head] = slot;
+  }
+
+  private remove(slot: number, reason: 'evict' | 'delete'): void {
+    const key = this.keyOf[slot]!;
+    const entry = this.entryOf[slot]!;
+    this.unlink(slot);
+    this.slots.delete(key);
+    this.bytes -= this.sizeOf[slot];
+    this.keyOf[slot] = undefined;
+    this.entryOf[slot] = undefined;
+    this.free[this.freeCount++] = slot;
+    this.dispose(entry, key, reason);
+  }
+}

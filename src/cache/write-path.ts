@@ -1,0 +1,158 @@
+import { Logger } from '@nestjs/common';
+import { deserialize } from 'node:v8';
+import { encodeEntry, type EncodedEntry } from './cache-codec.js';
+import { globMatcher, namespacePrefix } from './cache-keys.js';
+import { notCacheable } from './cache.messages.js';
+import { evictionSet, evictionSetSize, type EvictionSet } from './eviction-set.js';
+import type { Flights } from './flights.js';
+import type { GuardedL2 } from './guarded-l2.js';
+import type { CacheNamespace, NamespaceRegistry } from './namespaces.js';
+import type { MemoryStore } from './stores/memory.store.js';
+import { jitter, l1FreshUntil, refreshAfter } from './ttl.js';
+
+export interface StoreOptions {
+  /** Overrides the namespace policy's TTL for this entry. */
+  readonly ttlMs?: number;
+  /** Tags the entry, so that a tag eviction can remove it with others. */
+  readonly tags?: readonly string[];
+}
+
+/**
+ * Writes and evictions: where an eviction reaches this replica's L1 and loads in flight, Redis, and
+ * the other replicas, in that order.
+ *
+ * Order matters. L1 is dropped and the namespaces' eviction gate closed first, so no read on this
+ * replica puts back what Redis still holds; then Redis (tombstones, epochs: a load elsewhere that
+ * began before cannot store its older value); then the bus; and only then is the gate opened again.
+ */
+export class WritePath {
+  private readonly logger = new Logger('HybridCache');
+
+  constructor(
+    private readonly l1: MemoryStore,
+    private readonly l2: GuardedL2 | undefined,
+    private readonly namespaces: NamespaceRegistry,
+    private readonly flights: Flights,
+    private readonly prefix: string,
+    private readonly now: () => number,
+  ) {}
+
+  /**
+   * Applies an eviction everywhere. Throws `CacheUnavailableError` when Redis could not be made to
+   * forget the old values, so the write that caused it is not acknowledged as safe.
+   */
+  async evict(set: EvictionSet): Promise<void> {
+    if (evictionSetSize(set) === 0) return;
+    const touched = this.namespaces.touched(set);
+    this.namespaces.beginEviction(touched);
+    try {
+      this.dropLocally(set);
+      for (const key of set.keys) {
+        const ns = this.namespaces.ofKey(key);
+        if (ns) ns.counters.evictions++;
+      }
+      await this.l2?.evict(set);
+    } finally {
+      this.namespaces.endEviction(touched);
+    }
+  }
+
+  /** An eviction another replica made (and already applied to Redis). */
+  evictedElsewhere(set: EvictionSet): void {
+    this.namespaces.evictedElsewhere(this.namespaces.touched(set));
+    this.dropLocally(set);
+  }
+
+  /** After the bus was interrupted or deaf: evictions may have been missed, so nothing local is trusted. */
+  dropAllLocal(): void {
+    this.namespaces.evictedElsewhere([...this.namespaces.all()]);
+    this.l1.dropAll();
+    this.flights.invalidateWhere(() => true);
+  }
+
+  /**
+   * Stores a value after a write to the source (`@CachePut`), replacing what any replica holds: the
+   * other replicas drop their L1 copy and read the new value from L2.
+   */
+  async store(ns: CacheNamespace, key: string, value: unknown, options?: StoreOptions): Promise<void> {
+    const { policy } = ns;
+    // Loads in flight for this key began before this write: their results are older.
+    this.flights.invalidate(key);
+    const ttlMs = jitter(options?.ttlMs ?? policy.l2TtlMs, policy);
+    const freshUntil = this.now() + ttlMs;
+    let encoded: EncodedEntry;
+    try {
+      encoded = await encodeEntry(value, freshUntil, policy.compressAboveBytes, options?.tags, ttlMs);
+    } catch (error) {
+      // The write to the source succeeded; the old entry goes, the new one is simply not cached.
+      this.logger.warn(notCacheable(key, (error as Error).message));
+      await this.evict(evictionSet({ keys: [key] }));
+      return;
+    }
+    if (!this.l2) {
+      this.putL1(ns, key, deserialize(encoded.payload), freshUntil, ttlMs, options?.tags);
+      return;
+    }
+    const touched = [ns];
+    this.namespaces.beginEviction(touched);
+    try {
+      try {
+        if (!this.l2.available()) throw new Error('Redis is unreachable');
+        await this.l2.store(key, encoded.bytes, ttlMs + policy.graceMs, options?.tags);
+      } catch {
+        // The new value could not be written: the old one must not be read anywhere instead.
+        this.l1.drop(ns.name, key);
+        await this.l2.evict(evictionSet({ keys: [key] }));
+        return;
+      }
+      this.putL1(ns, key, deserialize(encoded.payload), freshUntil, ttlMs, options?.tags);
+    } finally {
+      this.namespaces.endEviction(touched);
+    }
+  }
+
+  private putL1(
+    ns: CacheNamespace,
+    key: string,
+    value: unknown,
+    freshUntil: number,
+    ttlMs: number,
+    tags: readonly string[] | undefined,
+  ): void {
+    const now = this.now();
+    this.l1.put(
+      ns.name,
+      key,
+      value,
+      l1FreshUntil(ns.policy, freshUntil, now),
+      ns.policy.graceMs,
+      tags,
+      refreshAfter(ns.policy, freshUntil, ttlMs, now),
+    );
+    ns.counters.l1Writes++;
+  }
+
+  /** Drops evicted entries from L1 and marks loads in flight for them, so they do not store. */
+  private dropLocally(set: EvictionSet): void {
+    for (const key of set.keys) {
+      const ns = this.namespaces.ofKey(key);
+      if (ns) this.l1.drop(ns.name, key);
+      this.flights.invalidate(key);
+    }
+    for (const [namespace, glob] of set.patterns) {
+      if (!this.namespaces.has(namespace)) continue;
+      this.l1.dropMatching(namespace, glob);
+      const matches = globMatcher(namespacePrefix(this.prefix, namespace) + glob);
+      this.flights.invalidateWhere((flight) => matches(flight.key));
+    }
+    if (set.tags.length > 0) {
+      this.l1.dropTags(set.tags);
+      this.flights.invalidateWhere((flight) => flight.tagged);
+    }
+    for (const namespace of set.namespaces) {
+      if (!this.namespaces.has(namespace)) continue;
+      this.l1.dropNamespace(namespace);
+      this.flights.invalidateWhere((flight) => flight.namespace === namespace);
+    }
+  }
+}
