@@ -4,14 +4,18 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
+import { SECURITY_SCHEME } from './common/auth/bearer-token.js';
 import { createAppLogger } from './common/logging/app-logger.js';
 import { appConfig, type AppConfig } from './config/app.config.js';
+import { useHttpProtocolMessages } from './common/http/http-protocol.js';
 import { useJsonBodyParser } from './common/json-body-parser.js';
+import { validationException } from './common/validation/validation-errors.js';
 import { loadOpsConfig } from './config/ops.config.js';
 
 /** Applies what every instance of the app needs, in `main.ts` and in end-to-end tests alike. */
 export function configureApp(app: NestFastifyApplication): void {
   useJsonBodyParser(app);
+  useHttpProtocolMessages(app, appConfig().bodyLimit);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -19,6 +23,8 @@ export function configureApp(app: NestFastifyApplication): void {
       transform: true,
       // Messages name the field: "title must be shorter than or equal to 200 characters".
       validationError: { target: false, value: false },
+      // One message per bad field, the most telling one (see validationMessages).
+      exceptionFactory: validationException,
     }),
   );
   app.enableShutdownHooks();
@@ -30,7 +36,26 @@ export function configureApp(app: NestFastifyApplication): void {
         'The API of an AI video platform, served through a hybrid L1/L2 cache in front of PostgreSQL',
       )
       .setVersion('1')
-      .addBearerAuth()
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN, for /admin/*' },
+        SECURITY_SCHEME.admin,
+      )
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A user’s secret token, answered once by POST /users; opens sessions for that user',
+        },
+        SECURITY_SCHEME.user,
+      )
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The id of one of the user’s own sessions; reveals that user’s private fields',
+        },
+        SECURITY_SCHEME.session,
+      )
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });

@@ -167,7 +167,10 @@ describe('admin API', () => {
 
       const response = await invalidate(a, { keys: [{ namespace: 'doc', key: ['doc', 'k1'] }] });
       expect(response.statusCode).toBe(200);
-      expect(response.json()).toEqual({ invalidated: { keys: 1, patterns: 0, tags: 0, namespace: null } });
+      expect(response.json()).toEqual({
+        invalidated: { keys: 1, patterns: 0, tags: 0, namespace: null },
+        replicas: { replicas: 1, confirmed: 1 },
+      });
 
       await waitFor(() => !inL1OfB(key), 2_000);
       // Gone from Redis too (an eviction leaves a tombstone there, which reads as absent).
@@ -207,7 +210,9 @@ describe('admin API', () => {
 
       const everything = await cachedOnBoth('n1', 'x');
       const response = await invalidate(a, { namespace: 'doc' });
-      expect(response.json()).toEqual({ invalidated: { keys: 0, patterns: 0, tags: 0, namespace: 'doc' } });
+      expect(response.json()).toMatchObject({
+        invalidated: { keys: 0, patterns: 0, tags: 0, namespace: 'doc' },
+      });
       await waitFor(() => !inL1OfB(everything), 2_000);
       expect(cacheB.inL1(kept)).toBe(true);
     });

@@ -11,6 +11,8 @@ async function startReplicas(prefix: string, database: TestDatabase, extra: Reco
     REDIS_URL: TEST_REDIS_URL,
     CACHE_PREFIX: prefix,
     DATABASE_URL: database.url,
+    // A server database is seeded only when asked.
+    SEED_ON_START: 'true',
     SEED_SCALE: '0.01',
     ADMIN_TOKEN,
     WARMUP_ON_BOOT: 'false',

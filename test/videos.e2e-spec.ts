@@ -477,7 +477,7 @@ describe.each(['pglite', 'postgres'] as const)('videos on %s', (database) => {
           url,
           payload: 'title=x',
           contentType: 'text/plain',
-          status: 400,
+          status: 415,
         },
         {
           name: `${route}: over BODY_LIMIT`,

@@ -7,10 +7,10 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { bearerToken } from '../common/auth/bearer-token.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 
 const REALM = 'vidcache-admin';
-const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
 
 const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 
@@ -40,7 +40,7 @@ export class AdminTokenGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const http = context.switchToHttp();
     const header = http.getRequest<AdminRequest>().headers.authorization;
-    const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
+    const token = bearerToken(header);
     if (token !== undefined && this.expected && timingSafeEqual(digest(token), this.expected)) return true;
     const reply = http.getResponse<HeaderWritable>();
     reply.header(

@@ -1,11 +1,32 @@
-import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpException,
+  Post,
+  Res,
+  ServiceUnavailableException,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ErrorResponse } from '../common/error-response.dto.js';
+import { RETRY_AFTER_SECONDS } from './admin.constants.js';
+import { SECURITY_SCHEME } from '../common/auth/bearer-token.js';
 import { HybridCacheService, type CacheStatsSnapshot } from '../cache/index.js';
 import { PredictiveWarmer, type PredictiveWarmingStats } from '../warmup/predictive-warmer.js';
 import { WarmupService } from '../warmup/warmup.service.js';
 import type { WarmupReport, WarmupStatus } from '../warmup/warmup.types.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
-import { CacheInvalidationService, type InvalidationSummary } from './cache-invalidation.service.js';
+import { CacheInvalidationService, type InvalidationResult } from './cache-invalidation.service.js';
 import { InvalidateCacheDto } from './dto/invalidate-cache.dto.js';
 
 export type AdminCacheStats = CacheStatsSnapshot & {
@@ -15,7 +36,7 @@ export type AdminCacheStats = CacheStatsSnapshot & {
 
 /** Operator endpoints, behind `Authorization: Bearer <ADMIN_TOKEN>`. */
 @ApiTags('admin')
-@ApiBearerAuth()
+@ApiBearerAuth(SECURITY_SCHEME.admin)
 @ApiUnauthorizedResponse({ description: 'Missing or wrong token, or ADMIN_TOKEN unset' })
 @UseGuards(AdminTokenGuard)
 @Controller('admin/cache')
@@ -33,11 +54,45 @@ export class AdminController {
     return { ...this.cache.stats(), warmup: this.warmup.status(), predictive: this.predictive.stats() };
   }
 
-  /** Removes keys, patterns, tags and/or a namespace from Redis and from every replica's L1. */
+  /**
+   * Removes keys, patterns, tags and/or a namespace from Redis and from every replica's L1. A 200
+   * means done everywhere: every other replica confirmed it; otherwise a 503 says how many did.
+   */
   @Post('invalidate')
   @HttpCode(200)
-  async invalidate(@Body() body: InvalidateCacheDto): Promise<{ invalidated: InvalidationSummary }> {
-    return { invalidated: await this.invalidation.invalidate(body) };
+  @ApiOkResponse({
+    description: 'Done in Redis and on every replica (`replicas.confirmed` of `replicas.replicas`)',
+  })
+  @ApiBadRequestResponse({
+    type: ErrorResponse,
+    description: 'Any other body shape; the message names the field',
+  })
+  @ApiServiceUnavailableResponse({
+    type: ErrorResponse,
+    description: 'Redis unreachable, or some replica did not confirm in time: applied here, retry',
+  })
+  async invalidate(
+    @Body() body: InvalidateCacheDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<InvalidationResult> {
+    let result: InvalidationResult;
+    try {
+      result = await this.invalidation.invalidate(body);
+    } catch (error) {
+      if (!isRedisFailure(error)) throw error;
+      reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
+      throw new ServiceUnavailableException(
+        'applied on this replica, but Redis cannot be reached to tell the others; retry',
+      );
+    }
+    const { replicas, confirmed } = result.replicas;
+    if (confirmed < replicas) {
+      reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
+      throw new ServiceUnavailableException(
+        `applied here and in Redis, but only ${confirmed} of ${replicas} other replicas confirmed in time; retry`,
+      );
+    }
+    return result;
   }
 
   /**
@@ -50,3 +105,6 @@ export class AdminController {
     return this.warmup.run('manual', { force: true });
   }
 }
+
+/** Anything but the request's own refusal (an HTTP exception) is the broadcast failing on Redis. */
+const isRedisFailure = (error: unknown) => !(error instanceof HttpException);

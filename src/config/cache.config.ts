@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
-import { IsInt, IsObject, IsOptional, IsPositive, Matches, Max, Min } from 'class-validator';
-import type { CacheModuleOptions, CachePolicyOptions } from '../cache/index.js';
+import { IsInt, IsObject, IsOptional, IsPositive, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { DEFAULT_POLICIES, type CacheModuleOptions, type CachePolicyOptions } from '../cache/index.js';
 import { EnvJson, validateEnv } from './validate-env.js';
 
 class CacheEnv {
@@ -70,10 +70,26 @@ class CacheEnv {
   @IsOptional()
   @EnvJson()
   @IsObject({ message: 'must be a JSON object of namespace → policy fields' })
+  @ValidateBy(
+    { name: 'knownNamespaces', validator: { validate: (value) => unknownNamespaces(value).length === 0 } },
+    {
+      // A misspelt namespace would otherwise create a policy nothing uses, and change nothing.
+      message: ({ value }) =>
+        `unknown cache namespace ${unknownNamespaces(value)
+          .map((name) => JSON.stringify(name))
+          .join(', ')}; known: ${Object.keys(DEFAULT_POLICIES).join(', ')}`,
+    },
+  )
   CACHE_POLICIES?: Record<string, CachePolicyOptions>;
 }
 
 export type CacheConfig = CacheModuleOptions;
+
+/** The keys of a CACHE_POLICIES object that name no namespace of the service. */
+const unknownNamespaces = (value: unknown): string[] =>
+  typeof value === 'object' && value !== null
+    ? Object.keys(value).filter((name) => !Object.hasOwn(DEFAULT_POLICIES, name))
+    : [];
 
 const splitList = (value: string | undefined) =>
   value === undefined ? undefined : value.split(',').map((item) => item.trim());

@@ -62,6 +62,15 @@ describe('loadDatabaseConfig', () => {
     });
   });
 
+  it('seeds by default only the embedded database: a server is seeded when SEED_ON_START asks', () => {
+    const server = 'postgres://postgres@db/test';
+    expect(loadDatabaseConfig({}).seedOnStart).toBe(true);
+    expect(loadDatabaseConfig({ DATABASE_URL: server }).seedOnStart).toBe(false);
+    expect(loadDatabaseConfig({ DATABASE_URL: server, SEED_ON_START: '' }).seedOnStart).toBe(false);
+    expect(loadDatabaseConfig({ DATABASE_URL: server, SEED_ON_START: 'true' }).seedOnStart).toBe(true);
+    expect(loadDatabaseConfig({ SEED_ON_START: 'false' }).seedOnStart).toBe(false);
+  });
+
   it('accepts postgres:// URLs with a bare host name', () => {
     expect(loadDatabaseConfig({ DATABASE_URL: 'postgres://postgres@db/test' }).url).toBe(
       'postgres://postgres@db/test',

@@ -22,7 +22,11 @@ export interface DatabaseConfig {
   url: string | undefined;
   /** Directory of the embedded database, or {@link IN_MEMORY_DATA_DIR}. Unused when `url` is set. */
   dataDir: string;
-  /** Seed the database at start-up when it holds no users. */
+  /**
+   * Seed the database at start-up when it holds no users. Default: only the embedded database,
+   * which exists to try the service out; a server is seeded only when asked, so a production
+   * replica pointed at an empty PostgreSQL never fills it with demo data.
+   */
   seedOnStart: boolean;
   /** Multiplies the seed sizes (1 = 1,000 users, 20,000 videos, 200,000 events). */
   seedScale: number;
@@ -83,9 +87,10 @@ class DatabaseEnv {
   @IsNotEmpty()
   DATA_DIR: string = './data';
 
+  @IsOptional()
   @EnvBoolean()
   @IsBoolean({ message: 'must be true or false' })
-  SEED_ON_START: boolean = true;
+  SEED_ON_START?: boolean;
 
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number' })
   @IsPositive({ message: 'must be greater than 0' })
@@ -147,7 +152,7 @@ export function loadDatabaseConfig(env: Record<string, string | undefined> = pro
   return {
     url: valid.DATABASE_URL,
     dataDir: valid.DATA_DIR,
-    seedOnStart: valid.SEED_ON_START,
+    seedOnStart: valid.SEED_ON_START ?? valid.DATABASE_URL === undefined,
     seedScale: valid.SEED_SCALE,
     limits: {
       queryTimeoutMs: valid.DATABASE_QUERY_TIMEOUT_MS,

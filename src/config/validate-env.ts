@@ -7,11 +7,19 @@ export class InvalidConfigError extends Error {
   override readonly name = 'InvalidConfigError';
 }
 
+/** Variables whose value is a credential: an error says how long it is, never what it is. */
+const SECRET_VARIABLES = new Set(['ADMIN_TOKEN']);
+
 function describe(error: ValidationError, source: Record<string, string | undefined>): string {
   const reasons = Object.values(error.constraints ?? {}).join('; ');
   // The raw text the operator wrote, not its converted value (`abc`, not `NaN`), minus any password.
   const raw = source[error.property];
-  const shown = raw === undefined ? 'unset' : JSON.stringify(redactUrl(raw));
+  const shown =
+    raw === undefined
+      ? 'unset'
+      : SECRET_VARIABLES.has(error.property)
+        ? `<secret, ${raw.length} characters>`
+        : JSON.stringify(redactUrl(raw));
   return `Invalid configuration: ${error.property}=${shown} (${reasons})`;
 }
 

@@ -69,7 +69,7 @@ describe('DatabaseModule', () => {
     afterAll(() => server?.drop());
 
     it('uses the PostgreSQL server, seeds once, and closes the pool on shutdown (idempotently)', async () => {
-      const env = { DATABASE_URL: server.url, SEED_SCALE: '0.01' };
+      const env = { DATABASE_URL: server.url, SEED_ON_START: 'true', SEED_SCALE: '0.01' };
       const first = await boot(env);
       const service = first.get(DatabaseService);
       expect(service.kind).toBe('postgres');
@@ -85,6 +85,17 @@ describe('DatabaseModule', () => {
       expect(await second.get(DatabaseService).db.$count(users)).toBe(10);
       expect(log).toHaveBeenCalledWith('The database already holds data: not seeding it');
       await second.close();
+    });
+
+    it('does not seed a server by default: demo data goes only where it is asked for', async () => {
+      const other = await createTestDatabase();
+      try {
+        const moduleRef = await boot({ DATABASE_URL: other.url, SEED_SCALE: '0.01' });
+        expect(await moduleRef.get(DatabaseService).db.$count(users)).toBe(0);
+        await moduleRef.close();
+      } finally {
+        await other.drop();
+      }
     });
 
     it('does not seed when SEED_ON_START=false', async () => {

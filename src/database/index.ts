@@ -3,7 +3,7 @@ export { DatabaseModule } from './database.module.js';
 export { DatabaseService } from './database.service.js';
 export type { Database, DatabaseKind } from './database.connection.js';
 export { DRIZZLE, ID_PREFIX, type IdPrefix } from './database.constants.js';
-export { isForeignKeyViolation } from './database-errors.js';
+export { isForeignKeyViolation, isUniqueViolation } from './database-errors.js';
 export { newId } from './ids.js';
 export { pageOffset, type Paged } from './pagination.js';
 export { pickDefined } from './patch.js';

@@ -11,6 +11,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  uniqueIndex,
   varchar,
 } from 'drizzle-orm/pg-core';
 
@@ -50,17 +51,34 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** The contract allows categories of 1 to 64 characters. */
 export const CATEGORY_MAX_LENGTH = 64;
 
-export const users = pgTable('users', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  email: text('email').notNull(),
-  settings: exactJson('settings')
-    .$type<JsonObject>()
-    .notNull()
-    .default(sql`'{}'::json`),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-});
+/** The unique index on `lower(email)`: a write that hits it is a duplicate email (409). */
+export const USERS_EMAIL_UNIQUE = 'users_email_lower_idx';
+
+export const users = pgTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    email: text('email').notNull(),
+    settings: exactJson('settings')
+      .$type<JsonObject>()
+      .notNull()
+      .default(sql`'{}'::json`),
+    // SHA-256 of the user's secret token (hex), answered once by `POST /users` and never stored in
+    // clear. Null for a user who never received one (the demo seed): no token opens their sessions.
+    tokenHash: text('token_hash'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  // Unique: a token names exactly one user, so a token of another user can be told apart (403)
+  // from a token of nobody (401).
+  (t) => [
+    uniqueIndex('users_token_hash_idx').on(t.tokenHash),
+    // Emails are unique whatever their case: `Ada@Example.com` and `ada@example.com` are one inbox
+    // for every provider that matters, so two accounts must not share them.
+    uniqueIndex(USERS_EMAIL_UNIQUE).on(sql`lower(${t.email})`),
+  ],
+);
 
 export const videos = pgTable(
   'videos',

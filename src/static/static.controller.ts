@@ -22,7 +22,9 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AdminTokenGuard } from '../admin/admin-token.guard.js';
+import { SECURITY_SCHEME } from '../common/auth/bearer-token.js';
 import { ErrorResponse } from '../common/error-response.dto.js';
+import { setLocation } from '../common/http/location.js';
 import { ParseIdPipe } from '../common/validation/index.js';
 import { PutConfigDto } from './dto/put-config.dto.js';
 import { ConfigEntryResponse, TemplateResponse } from './dto/static.response.js';
@@ -35,6 +37,7 @@ import { StaticService } from './static.service.js';
 
 interface StatusWritable {
   status(code: number): unknown;
+  header(name: string, value: string): unknown;
 }
 
 const IfNoneMatch = () =>
@@ -81,7 +84,7 @@ export class StaticController {
   /** Creates (201) or replaces (200) a configuration entry; admin only. */
   @Put('config/:key')
   @UseGuards(AdminTokenGuard)
-  @ApiBearerAuth()
+  @ApiBearerAuth(SECURITY_SCHEME.admin)
   @ApiCreatedResponse({ type: ConfigEntryResponse, description: 'Created' })
   @ApiOkResponse({ type: ConfigEntryResponse, description: 'Replaced' })
   @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Missing or wrong admin token' })
@@ -93,6 +96,7 @@ export class StaticController {
   ): Promise<ConfigEntry> {
     const { entry, created } = await this.statics.setConfig(key, dto.value);
     reply.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    if (created) setLocation(reply, 'config', key);
     return entry;
   }
 }

@@ -21,6 +21,21 @@ import { SystemService, type OpenApiDocument, type SystemStatus } from './system
 export class SystemController {
   constructor(private readonly system: SystemService) {}
 
+  /** Where to start: the API's documentation. A newcomer's first request lands here. */
+  @Get()
+  @Header('Link', '</docs>; rel="service-doc", </docs/json>; rel="service-desc"')
+  @ApiOkResponse({
+    description: 'Links to the documentation',
+    schema: {
+      type: 'object',
+      properties: { service: { type: 'string' }, docs: { type: 'string' }, openapi: { type: 'string' } },
+      example: { service: 'vidcache', docs: '/docs', openapi: '/docs/json' },
+    },
+  })
+  root(): { service: string; docs: string; openapi: string } {
+    return { service: 'vidcache', docs: '/docs', openapi: '/docs/json' };
+  }
+
   /** The OpenAPI document of an API version (this release serves `v1`). */
   @Get('api-docs/:version')
   @HttpCached(CACHE_CONTROL_PUBLIC)

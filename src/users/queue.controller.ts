@@ -20,6 +20,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ErrorResponse } from '../common/error-response.dto.js';
+import { setLocation } from '../common/http/location.js';
 import { PaginationQuery, ParseIdPipe, type Page } from '../common/validation/index.js';
 import { EnqueueVideoDto } from './dto/enqueue-video.dto.js';
 import { QueueItemResponse, QueuePageResponse } from './dto/queue.response.js';
@@ -29,6 +30,7 @@ import { notInQueue, userNotFound } from './users.messages.js';
 
 interface StatusWritable {
   status(code: number): unknown;
+  header(name: string, value: string): unknown;
 }
 
 @ApiTags('queue')
@@ -48,7 +50,8 @@ export class QueueController {
     @Res({ passthrough: true }) reply: StatusWritable,
   ): Promise<QueueItem> {
     const { item, created } = await this.queue.add(userId, dto.videoId);
-    if (!created) reply.status(HttpStatus.OK);
+    if (created) setLocation(reply, 'users', userId, 'queue', item.videoId);
+    else reply.status(HttpStatus.OK);
     return item;
   }
 

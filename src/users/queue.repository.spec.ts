@@ -18,8 +18,9 @@ describe.each(DATABASE_KINDS)('QueueRepository on %s', (kind) => {
 
   afterAll(() => database?.close());
 
+  let owners = 0;
   async function userWithVideos(count: number): Promise<{ userId: string; videoIds: string[] }> {
-    const user = await users.create({ name: 'Queue owner', email: 'q@example.com' });
+    const user = await users.create({ name: 'Queue owner', email: `q${++owners}@example.com` });
     const videoIds: string[] = [];
     for (let i = 0; i < count; i++) {
       videoIds.push((await videos.create({ userId: user.id, title: `video ${i}`, category: 'music' }))!.id);

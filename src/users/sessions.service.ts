@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { CacheConfig, CacheEvict, Cacheable } from '../cache/index.js';
-import type { JsonValue } from '../database/index.js';
+import { CacheConfig, CacheContext, CacheEvict, Cacheable } from '../cache/index.js';
+import { entityIdPattern } from '../common/validation/index.js';
+import { ID_PREFIX, type JsonValue } from '../database/index.js';
 import { SESSION_LIFETIME_MS, SESSION_NAMESPACE, sessionKey } from './users.constants.js';
 import { SessionsRepository, type Session } from './sessions.repository.js';
+
+const SESSION_ID = entityIdPattern(ID_PREFIX.session);
 
 /**
  * Sessions: the database is their system of record, the cache (`session:session:<id>`) fronts it.
@@ -11,7 +14,10 @@ import { SessionsRepository, type Session } from './sessions.repository.js';
 @CacheConfig({ namespace: SESSION_NAMESPACE })
 @Injectable()
 export class SessionsService {
-  constructor(private readonly sessions: SessionsRepository) {}
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly cacheContext: CacheContext,
+  ) {}
 
   /** A new session for the user; null when the user does not exist. Nothing to evict: the id is new. */
   create(userId: string, data: JsonValue | undefined): Promise<Session | null> {
@@ -30,6 +36,20 @@ export class SessionsService {
       return null;
     }
     return session;
+  }
+
+  /**
+   * The user a bearer session id belongs to, or null when it names no live session. Resolved
+   * through the cache (an L1 hit costs no I/O); a deleted session is evicted everywhere at once,
+   * so it stops authorizing as soon as its DELETE answers.
+   *
+   * The lookup keeps its outcome to itself: a request's `Cache-Status` describes the resource it
+   * asked for, not the credential that came with it (it is still counted in the cache's stats).
+   */
+  async ownerOf(sessionId: string | undefined): Promise<string | null> {
+    if (sessionId === undefined || !SESSION_ID.test(sessionId)) return null;
+    const session = await this.cacheContext.runWith([], () => this.find(sessionId));
+    return session?.userId ?? null;
   }
 
   @Cacheable({ key: (id: string) => sessionKey(id) })

@@ -7,3 +7,11 @@ export const notInQueue = (userId: string, videoId: string) =>
   `video ${videoId} is not in the queue of user ${userId}`;
 export const idMessage = (field: string, what: string, prefix: string) =>
   `${field} must be a ${what} id (${prefix}_ followed by 1-64 letters, digits or dashes)`;
+export const userTokenRequired = () =>
+  'a user token is required: Authorization: Bearer <token>, as answered by POST /users';
+// Says nothing about the token sent: an error never echoes a secret.
+export const invalidUserToken = () => 'invalid user token';
+export const notTokenOwner = (userId: string) => `userId: the token does not belong to user ${userId}`;
+// Does not repeat the address: whose it is stays private.
+export const emailTaken = () =>
+  'email: another user already has this email (emails are unique, whatever their case)';

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { DATABASE_KINDS, openTestDatabase, type OpenTestDatabase } from '../../test/fixtures/database.js';
 import { TRICKY_JSON, TRICKY_TEXTS } from '../../test/fixtures/texts.js';
-import { events, type JsonObject } from '../database/index.js';
+import { events, isUniqueViolation, USERS_EMAIL_UNIQUE, type JsonObject } from '../database/index.js';
 import { VideosRepository } from '../videos/videos.repository.js';
 import { UsersRepository } from './users.repository.js';
 
@@ -113,12 +113,28 @@ describe.each(DATABASE_KINDS)('UsersRepository on %s', (kind) => {
   });
 
   it('stores settings exactly, key order and special keys included', async () => {
-    for (const value of TRICKY_JSON) {
+    for (const [n, value] of TRICKY_JSON.entries()) {
       const settings = { value } as JsonObject;
-      const created = await repository.create({ name: 'json', email: 'j@example.com', settings });
+      const created = await repository.create({ name: 'json', email: `j${n}@example.com`, settings });
       const found = await repository.findPrivateById(created.id);
       expect(JSON.stringify(found!.settings)).toBe(JSON.stringify(settings));
     }
+  });
+
+  it('refuses a second user with the same email in any case (a unique index on lower(email))', async () => {
+    const first = await repository.create({ name: 'Unique', email: 'unique.person@example.com' });
+    const other = await repository.create({ name: 'Other', email: 'other.person@example.com' });
+
+    const duplicate = await repository
+      .create({ name: 'Copy', email: 'Unique.Person@EXAMPLE.com' })
+      .catch((e) => e);
+    const patched = await repository.update(other.id, { email: 'UNIQUE.PERSON@example.com' }).catch((e) => e);
+    const ownCase = await repository.update(first.id, { email: 'Unique.Person@example.com' });
+
+    expect(isUniqueViolation(duplicate, USERS_EMAIL_UNIQUE)).toBe(true);
+    expect(isUniqueViolation(patched, USERS_EMAIL_UNIQUE)).toBe(true);
+    expect((await repository.findPrivateById(other.id))!.email).toBe('other.person@example.com');
+    expect(ownCase!.email).toBe('Unique.Person@example.com');
   });
 
   it('cannot store NUL in a text column: the reason DTOs reject it with isStorableText', async () => {

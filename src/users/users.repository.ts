@@ -25,14 +25,22 @@ export interface PrivateUser extends PublicUser {
   settings: JsonObject;
 }
 
-export interface CreateUserInput {
+export interface UserFields {
   name: string;
   email: string;
   /** Default `{}`. */
   settings?: JsonObject;
 }
 
-export type UpdateUserInput = Partial<CreateUserInput>;
+export interface CreateUserInput extends UserFields {
+  /**
+   * The hash of the user's token (see `user-token.ts`); the token itself is never stored. Absent:
+   * the user has no token, so no request can open a session for them.
+   */
+  tokenHash?: string;
+}
+
+export type UpdateUserInput = Partial<UserFields>;
 
 /** A user and the number of events (views, likes, shares) they made in the period asked for. */
 export interface ActiveUser {
@@ -62,9 +70,16 @@ export class UsersRepository {
         name: input.name,
         email: input.email,
         settings: input.settings ?? {},
+        tokenHash: input.tokenHash,
       })
       .returning(privateColumns);
     return user;
+  }
+
+  /** The id of the user whose token has this hash, or null. */
+  async findIdByTokenHash(tokenHash: string): Promise<string | null> {
+    const [user] = await this.db.select({ id: users.id }).from(users).where(eq(users.tokenHash, tokenHash));
+    return user?.id ?? null;
   }
 
   /** The public profile (no email, no settings), or null for an unknown id. */

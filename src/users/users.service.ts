@@ -1,15 +1,33 @@
-import { Injectable } from '@nestjs/common';
+import { ConflictException, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { CacheConfig, CacheEvict, Cacheable } from '../cache/index.js';
 import { DomainEvent, userTag, type UserUpdatedEvent } from '../common/events/domain-events.js';
+import { isUniqueViolation, USERS_EMAIL_UNIQUE } from '../database/index.js';
 import { USER_NAMESPACE, profileKey } from './users.constants.js';
+import { emailTaken } from './users.messages.js';
 import {
   UsersRepository,
-  type CreateUserInput,
   type PrivateUser,
   type PublicUser,
   type UpdateUserInput,
+  type UserFields,
 } from './users.repository.js';
+import { hashUserToken, newUserToken } from './user-token.js';
+
+/** The write's result, or a 409 naming `email` when another user has that email (in any case). */
+async function uniqueEmail<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (isUniqueViolation(error, USERS_EMAIL_UNIQUE)) throw new ConflictException(emailTaken());
+    throw error;
+  }
+}
+
+/** A user just created: the whole profile and, this once, the user's secret token. */
+export interface CreatedUser extends PrivateUser {
+  token: string;
+}
 
 /**
  * User profiles. The public profile is cached under `user:profile:<id>`; email and settings never
@@ -32,9 +50,19 @@ export class UsersService {
     return (await this.users.listMostActive(limit)).map(({ id }) => id);
   }
 
-  /** Nothing to evict: the id is new, so no reader can have cached it. */
-  create(input: CreateUserInput): Promise<PrivateUser> {
-    return this.users.create(input);
+  /**
+   * Creates the user with a new secret token, answered here and never again: only its hash is
+   * stored. Nothing to evict: the id is new, so no reader can have cached it.
+   */
+  async create(input: UserFields): Promise<CreatedUser> {
+    const token = newUserToken();
+    const user = await uniqueEmail(this.users.create({ ...input, tokenHash: hashUserToken(token) }));
+    return { ...user, token };
+  }
+
+  /** The id of the user this token belongs to, or null. Never cached: it is a credential check. */
+  ownerOfToken(token: string): Promise<string | null> {
+    return this.users.findIdByTokenHash(hashUserToken(token));
   }
 
   /**
@@ -58,7 +86,7 @@ export class UsersService {
    * Null for an unknown id.
    */
   async update(id: string, patch: UpdateUserInput): Promise<PrivateUser | null> {
-    const user = await this.commitUpdate(id, patch);
+    const user = await uniqueEmail(this.commitUpdate(id, patch));
     if (user) {
       const event: UserUpdatedEvent = { userId: id };
       await this.events.emitAsync(DomainEvent.userUpdated, event);

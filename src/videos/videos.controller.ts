@@ -11,6 +11,7 @@ import {
   Post,
   Put,
   Query,
+  Res,
 } from '@nestjs/common';
 import {
   ApiCreatedResponse,
@@ -20,6 +21,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
+import { setLocation } from '../common/http/location.js';
 import { ParseIdPipe, type Page } from '../common/validation/index.js';
 import { CreateVideoDto } from './dto/create-video.dto.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
@@ -55,8 +57,13 @@ export class VideosController {
   })
   @ApiCreatedResponse({ type: VideoResponse })
   @ApiErrors(400, 404, 413)
-  create(@Body() body: CreateVideoDto): Promise<VideoView> {
-    return this.videos.create(body);
+  async create(
+    @Body() body: CreateVideoDto,
+    @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
+  ): Promise<VideoView> {
+    const video = await this.videos.create(body);
+    setLocation(reply, 'videos', video.id);
+    return video;
   }
 
   // Static routes are declared before `:id` (Fastify would prefer them anyway).

@@ -29,7 +29,8 @@ describe.each(DATABASE_KINDS)('VideosRepository on %s', (kind) => {
   afterAll(() => database?.close());
 
   /** A user of its own, so counts and orders do not depend on the other tests. */
-  const freshUser = async () => (await users.create({ name: 'Fresh', email: 'f@example.com' })).id;
+  let fresh = 0;
+  const freshUser = async () => (await users.create({ name: 'Fresh', email: `f${++fresh}@example.com` })).id;
 
   /** Sets a video's view counter directly, to arrange popularity. */
   const setViews = (id: string, viewCount: number) =>

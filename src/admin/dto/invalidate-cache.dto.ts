@@ -19,18 +19,26 @@ const MAX_PART_LENGTH = 1_024;
 
 const isKeyPart = (value: unknown) =>
   (typeof value === 'string' && value.length <= MAX_PART_LENGTH) ||
-  (typeof value === 'number' && Number.isFinite(value)) ||
-  typeof value === 'boolean';
+  (typeof value === 'number' && Number.isFinite(value));
 
+/**
+ * A key as the service builds it: a list whose first part says what kind of entry it is
+ * (`"video"`, `"profile"`, …) and whose other parts identify it. A bare string such as
+ * `"vid_000002"` or `"video:vid_000002"` is refused rather than accepted and matched against
+ * nothing: the cache encodes each part, so no string spells a list.
+ */
 const isKeyPartList = (value: unknown) =>
-  Array.isArray(value) && value.length >= 1 && value.length <= MAX_PARTS && value.every(isKeyPart);
+  Array.isArray(value) && value.length >= 2 && value.length <= MAX_PARTS && value.every(isKeyPart);
 
-/** A cache key: one part, or a list of parts (strings, numbers, booleans), exactly as the code that caches it builds it. */
+/** The example of the one accepted key shape, shown in every refusal. */
+export const KEY_EXAMPLE = '["video","vid_000002"]';
+
 const IsCacheKey = (options?: ValidationOptions) =>
   ValidateBy(
-    { name: 'isCacheKey', validator: { validate: (value) => isKeyPart(value) || isKeyPartList(value) } },
+    { name: 'isCacheKey', validator: { validate: isKeyPartList } },
     {
-      message: `$property must be a string, number or boolean, or a list of 1 to ${MAX_PARTS} of them`,
+      message: ({ value }) =>
+        `$property must be a list of 2 to ${MAX_PARTS} key parts (strings or numbers) as the service builds the key, such as ${KEY_EXAMPLE}; ${JSON.stringify(value)?.slice(0, 80) ?? 'nothing'} names no entry`,
       ...options,
     },
   );
@@ -39,7 +47,7 @@ const IsKeyPattern = (options?: ValidationOptions) =>
   ValidateBy(
     { name: 'isKeyPattern', validator: { validate: isKeyPartList } },
     {
-      message: `$property must be a list of 1 to ${MAX_PARTS} parts (strings, numbers, booleans; "*" matches anything)`,
+      message: `$property must be a list of 2 to ${MAX_PARTS} key parts (strings or numbers; a part that is exactly "*" matches anything), such as ["user-videos","usr_000001","*"]`,
       ...options,
     },
   );
@@ -51,36 +59,45 @@ export class KeySelectorDto {
   namespace!: string;
 
   @ApiProperty({
-    description: 'The key relative to its namespace, as the code builds it: a part or a list of parts',
+    description:
+      'The key relative to its namespace, exactly as the service builds it: a list whose first part is the kind of entry (for the `video` namespace: `video`, `user-videos`, `popular`; `user`: `profile`, `queue`; `session`: `session`; `video-status`: `status`; `search`: `search`; `analytics`: `user`, `video`, `platform`, `trending`, `summary`; `static`: `template`, `config`, `api-docs`, `status`) and whose other parts identify it. Any other shape is a 400.',
+    type: 'array',
+    items: { oneOf: [{ type: 'string' }, { type: 'number' }] },
+    minItems: 2,
+    maxItems: MAX_PARTS,
     example: ['video', 'vid_000042'],
   })
   @IsCacheKey()
-  key!: string | number | boolean | (string | number | boolean)[];
+  key!: (string | number)[];
 }
 
 export class PatternSelectorDto {
-  @ApiProperty({ example: 'user-videos' })
+  @ApiProperty({ example: 'video' })
   @IsString()
   @IsNotEmpty()
   namespace!: string;
 
   @ApiProperty({
     description:
-      'Key parts; a part that is exactly "*" matches any sequence, every other part matches literally. Never reaches outside the namespace.',
+      'Key parts, the first one the kind of entry as for `key`; a part that is exactly "*" matches any sequence, every other part matches literally. Never reaches outside the namespace.',
+    type: 'array',
+    items: { oneOf: [{ type: 'string' }, { type: 'number' }] },
+    minItems: 2,
+    maxItems: MAX_PARTS,
     example: ['user-videos', 'usr_000001', '*'],
   })
   @IsKeyPattern()
-  pattern!: (string | number | boolean)[];
+  pattern!: (string | number)[];
 }
 
 /**
  * `POST /admin/cache/invalidate`: any of the four selectors, at least one. Everything selected is
- * removed from Redis and from every replica's L1.
+ * removed from Redis and from every replica's L1 before the answer (a 2xx means done everywhere).
  *
  * @example
  * {
  *   "keys": [{ "namespace": "video", "key": ["video", "vid_000042"] }],
- *   "patterns": [{ "namespace": "user-videos", "pattern": ["user-videos", "usr_000001", "*"] }],
+ *   "patterns": [{ "namespace": "video", "pattern": ["user-videos", "usr_000001", "*"] }],
  *   "tags": ["user:usr_000001"],
  *   "namespace": "search"
  * }

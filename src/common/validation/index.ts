@@ -1,5 +1,5 @@
 export { IsStorableText } from './storable-text.decorator.js';
-export { IsEntityId, ParseIdPipe } from './id.pipe.js';
+export { IsEntityId, ParseIdPipe, entityIdPattern } from './id.pipe.js';
 export {
   PaginationQuery,
   DEFAULT_PAGE_SIZE,
