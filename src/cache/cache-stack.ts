@@ -10,6 +10,7 @@ import type { ResolvedCacheOptions } from './cache-options.js';
 import { LoadDurationHistogram } from './cache-stats.js';
 import { BUS_SEGMENT, VIDCACHE_OPTIONS, VIDCACHE_REDIS } from './cache.constants.js';
 import { FailSafeThrottle } from './fail-safe.js';
+import { EvictionGate } from './eviction-gate.js';
 import { Flights } from './flights.js';
 import { GuardedL2 } from './guarded-l2.js';
 import { InvalidationBus } from './invalidation-bus.js';
@@ -81,13 +82,14 @@ export class CacheStack implements OnModuleInit, BeforeApplicationShutdown {
         options,
       );
     }
-    const reader = new L2Reader(this.l1, this.l2, this.namespaces, now);
+    const gate = new EvictionGate(this.namespaces);
+    const reader = new L2Reader(this.l1, this.l2, gate, now);
     const deps: LoadDeps = {
       l1: this.l1,
       failSafe: this.failSafe,
       l2: this.l2,
       reader,
-      namespaces: this.namespaces,
+      gate,
       histogram: this.histogram,
       now,
     };
@@ -96,6 +98,7 @@ export class CacheStack implements OnModuleInit, BeforeApplicationShutdown {
       this.l1,
       this.l2,
       this.namespaces,
+      gate,
       this.flights,
       options.prefix,
       now,

@@ -4,7 +4,8 @@ import { undecodable } from './cache.messages.js';
 import type { Flight } from './flights.js';
 import type { GuardedL2 } from './guarded-l2.js';
 import { makeImmutable } from './immutable-value.js';
-import type { CacheNamespace, NamespaceRegistry } from './namespaces.js';
+import type { EvictionGate, FillToken } from './eviction-gate.js';
+import type { CacheNamespace } from './namespaces.js';
 import type { L1Entry, MemoryStore } from './stores/memory.store.js';
 import type { L2Observation, L2Read } from './stores/redis.store.js';
 import { l1FreshUntil, refreshAfter } from './ttl.js';
@@ -30,15 +31,15 @@ export interface L2Ask {
   /** The load in flight, if any: once an eviction invalidated it, nothing it reads goes into L1. */
   readonly flight: Flight | undefined;
   /** The eviction gate's token, taken before Redis was read. */
-  readonly fillToken: number;
+  readonly fillToken: FillToken | undefined;
 }
 
 /**
  * Reads an entry from L2 and, when it is fresh and still current, copies it into L1: the one place
  * an L2 hit reaches L1.
  *
- * "Still current" is the eviction gate: no eviction of the namespace was under way when the read
- * began, and none started or ended since (see `NamespaceRegistry`). Otherwise the value is served
+ * "Still current" is the eviction gate: no eviction that may cover the key was under way when the
+ * read began, and none started or ended since (see `EvictionGate`). Otherwise the value is served
  * to this caller but not kept, since an eviction may be about to remove it from Redis.
  */
 export class L2Reader {
@@ -47,7 +48,7 @@ export class L2Reader {
   constructor(
     private readonly l1: MemoryStore,
     private readonly l2: GuardedL2 | undefined,
-    private readonly namespaces: NamespaceRegistry,
+    private readonly gate: EvictionGate,
     private readonly now: () => number,
   ) {}
 
@@ -107,7 +108,7 @@ export class L2Reader {
   /** A fresh value: into L1 if the gate allows, else only to this caller. */
   private fresh(ask: L2Ask, decoded: DecodedEntry): L2ReadResult {
     const { ns } = ask;
-    if (ask.flight?.invalidated || !this.namespaces.mayFill(ns, ask.fillToken)) {
+    if (ask.flight?.invalidated || !this.gate.mayFill(ns, ask.key, ask.fillToken)) {
       ns.counters.unfilledReads++;
       return { fresh: { value: makeImmutable(decoded.value).value, entry: undefined } };
     }

@@ -10,7 +10,8 @@ import type { Flight, LoadResult } from './flights.js';
 import type { GuardedL2 } from './guarded-l2.js';
 import { makeImmutable } from './immutable-value.js';
 import type { L2Reader, L2ReadResult } from './l2-reader.js';
-import type { CacheNamespace, NamespaceRegistry } from './namespaces.js';
+import type { EvictionGate, FillToken } from './eviction-gate.js';
+import type { CacheNamespace } from './namespaces.js';
 import type { L1Entry, MemoryStore } from './stores/memory.store.js';
 import type { L2Observation } from './stores/redis.store.js';
 import { jitter, l1FreshUntil, refreshAfter } from './ttl.js';
@@ -31,7 +32,7 @@ export interface LoadDeps {
   readonly failSafe: FailSafeThrottle;
   readonly l2: GuardedL2 | undefined;
   readonly reader: L2Reader;
-  readonly namespaces: NamespaceRegistry;
+  readonly gate: EvictionGate;
   readonly histogram: LoadDurationHistogram;
   readonly now: () => number;
 }
@@ -67,7 +68,7 @@ export class Load<T> {
   private readonly ns: CacheNamespace;
   private readonly key: string;
   /** Taken before anything is read, so an eviction that starts meanwhile keeps the result out of L1. */
-  private readonly fillToken: number;
+  private readonly fillToken: FillToken | undefined;
 
   constructor(
     private readonly deps: LoadDeps,
@@ -76,7 +77,7 @@ export class Load<T> {
   ) {
     this.ns = request.ns;
     this.key = request.key;
-    this.fillToken = deps.namespaces.fillToken(request.ns);
+    this.fillToken = deps.gate.token(request.ns, request.key);
   }
 
   /** Step 1. A plain promise chain: an L2 hit ends here in one promise step. */
@@ -255,9 +256,9 @@ export class Load<T> {
       counters.discardedLoads++;
       return { value: makeImmutable(copy).value, tier: 'source', stored: false } satisfies LoadResult;
     }
-    if (!this.deps.namespaces.mayFill(ns, this.fillToken)) {
-      // Stored in L2 (the conditional store saw no eviction of this key), but an eviction of the
-      // namespace ran meanwhile: L1 waits for the next read rather than guess whether it applied.
+    if (!this.deps.gate.mayFill(ns, key, this.fillToken)) {
+      // Stored in L2 (the conditional store saw no eviction of this key), but an eviction that may
+      // cover it ran here meanwhile: L1 waits for the next read rather than guess whether it applied.
       counters.unfilledReads++;
       return { value: makeImmutable(copy).value, tier: 'source', stored: true } satisfies LoadResult;
     }

@@ -4,14 +4,9 @@ import type { ResolvedCacheOptions } from './cache-options.js';
 import type { ResolvedPolicy } from './cache-policy.js';
 import { NamespaceCounters } from './cache-stats.js';
 import { unknownNamespace } from './cache.messages.js';
-import type { EvictionSet } from './eviction-set.js';
 import type { MemoryStore, NamespaceSlice } from './stores/memory.store.js';
 
-/**
- * A namespace as the stack sees it: resolved once, so a hit does no lookups by name.
- *
- * `generation` and `evicting` are the namespace's eviction gate (see {@link NamespaceRegistry.fillToken}).
- */
+/** A namespace as the stack sees it: resolved once, so a hit does no lookups by name. */
 export interface CacheNamespace {
   readonly name: string;
   readonly policy: ResolvedPolicy;
@@ -21,24 +16,9 @@ export interface CacheNamespace {
   readonly counters: NamespaceCounters;
   /** Pre-built outcomes, so recording a hit allocates nothing. */
   readonly outcomes: Readonly<Record<'l1' | 'l2' | 'stale' | 'bypass', CacheOutcome>>;
-  /** Moves whenever an eviction touching this namespace starts or ends. */
-  generation: number;
-  /** Evictions touching this namespace that have started here and not yet reached Redis. */
-  evicting: number;
 }
 
-/** A fill token that never allows a fill: an eviction was under way when it was taken. */
-const NO_FILL = -1;
-
-/**
- * The namespaces of the cache, by name, and the gate that keeps an L1 fill from resurrecting what
- * an eviction removed.
- *
- * The gate closes the race where a read misses L1 just after an eviction dropped the key there,
- * and reads Redis before the eviction's tombstone has landed: the value it finds is the old one. A
- * read takes a token before it reads Redis; it may copy what it read into L1 only if no eviction
- * of the namespace was under way when it took the token and none started or ended since.
- */
+/** The namespaces of the cache, by name, resolved once. */
 export class NamespaceRegistry {
   private readonly byName = new Map<string, CacheNamespace>();
 
@@ -61,8 +41,6 @@ export class NamespaceRegistry {
           stale: outcome('stale'),
           bypass: outcome('bypass'),
         },
-        generation: 0,
-        evicting: 0,
       });
     }
   }
@@ -90,51 +68,5 @@ export class NamespaceRegistry {
 
   all(): IterableIterator<CacheNamespace> {
     return this.byName.values();
-  }
-
-  // ---- the eviction gate ----
-
-  /** Taken before a read of Redis; see {@link mayFill}. */
-  fillToken(ns: CacheNamespace): number {
-    return ns.evicting > 0 ? NO_FILL : ns.generation;
-  }
-
-  /** Whether a value read after `token` was taken may still be copied into L1. */
-  mayFill(ns: CacheNamespace, token: number): boolean {
-    return token !== NO_FILL && token === ns.generation && ns.evicting === 0;
-  }
-
-  /** The namespaces an eviction touches (a tag may span them all). */
-  touched(set: EvictionSet): CacheNamespace[] {
-    if (set.tags.length > 0) return [...this.byName.values()];
-    const touched = new Set<CacheNamespace>();
-    for (const key of set.keys) {
-      const ns = this.ofKey(key);
-      if (ns) touched.add(ns);
-    }
-    for (const [name] of set.patterns) if (this.byName.has(name)) touched.add(this.byName.get(name)!);
-    for (const name of set.namespaces) if (this.byName.has(name)) touched.add(this.byName.get(name)!);
-    return [...touched];
-  }
-
-  /** An eviction starts here: fills of these namespaces wait until it has reached Redis. */
-  beginEviction(touched: readonly CacheNamespace[]): void {
-    for (const ns of touched) {
-      ns.generation++;
-      ns.evicting++;
-    }
-  }
-
-  /** The eviction begun with {@link beginEviction} has reached Redis (or failed for good). */
-  endEviction(touched: readonly CacheNamespace[]): void {
-    for (const ns of touched) {
-      ns.generation++;
-      ns.evicting--;
-    }
-  }
-
-  /** An eviction heard from another replica (already in Redis): reads under way must not fill. */
-  evictedElsewhere(touched: readonly CacheNamespace[]): void {
-    for (const ns of touched) ns.generation++;
   }
 }

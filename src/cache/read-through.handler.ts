@@ -80,13 +80,13 @@ export class ReadThroughHandler {
       return readEntry(entry) as T;
     }
     const key = ns.keyPrefix + relativeKey;
-    const { reader, namespaces } = this.deps;
+    const { reader, gate } = this.deps;
     const fromL2 = await reader.read({
       ns,
       key,
       freshAfter: this.deps.now(),
       flight: undefined,
-      fillToken: namespaces.fillToken(ns),
+      fillToken: gate.token(ns, key),
     });
     if (fromL2.fresh) {
       ns.counters.l2Hits++;

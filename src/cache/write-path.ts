@@ -4,6 +4,7 @@ import { encodeEntry, type EncodedEntry } from './cache-codec.js';
 import { globMatcher, namespacePrefix } from './cache-keys.js';
 import { notCacheable } from './cache.messages.js';
 import { evictionSet, evictionSetSize, type EvictionSet } from './eviction-set.js';
+import type { EvictionGate } from './eviction-gate.js';
 import type { Flights } from './flights.js';
 import type { GuardedL2 } from './guarded-l2.js';
 import type { CacheNamespace, NamespaceRegistry } from './namespaces.js';
@@ -21,9 +22,9 @@ export interface StoreOptions {
  * Writes and evictions: where an eviction reaches this replica's L1 and loads in flight, Redis, and
  * the other replicas, in that order.
  *
- * Order matters. L1 is dropped and the namespaces' eviction gate closed first, so no read on this
- * replica puts back what Redis still holds; then Redis (tombstones, epochs: a load elsewhere that
- * began before cannot store its older value); then the bus; and only then is the gate opened again.
+ * Order matters. The eviction gate is closed and L1 dropped first, so no read on this replica puts
+ * back what Redis still holds; then Redis (tombstones, epochs: a load elsewhere that began before
+ * cannot store its older value); then the bus; and only then is the gate opened again.
  */
 export class WritePath {
   private readonly logger = new Logger('HybridCache');
@@ -32,6 +33,7 @@ export class WritePath {
     private readonly l1: MemoryStore,
     private readonly l2: GuardedL2 | undefined,
     private readonly namespaces: NamespaceRegistry,
+    private readonly gate: EvictionGate,
     private readonly flights: Flights,
     private readonly prefix: string,
     private readonly now: () => number,
@@ -43,8 +45,7 @@ export class WritePath {
    */
   async evict(set: EvictionSet): Promise<void> {
     if (evictionSetSize(set) === 0) return;
-    const touched = this.namespaces.touched(set);
-    this.namespaces.beginEviction(touched);
+    const scope = this.gate.begin(set);
     try {
       this.dropLocally(set);
       for (const key of set.keys) {
@@ -53,19 +54,19 @@ export class WritePath {
       }
       await this.l2?.evict(set);
     } finally {
-      this.namespaces.endEviction(touched);
+      this.gate.end(scope);
     }
   }
 
   /** An eviction another replica made (and already applied to Redis). */
   evictedElsewhere(set: EvictionSet): void {
-    this.namespaces.evictedElsewhere(this.namespaces.touched(set));
+    this.gate.evictedElsewhere(set);
     this.dropLocally(set);
   }
 
   /** After the bus was interrupted or deaf: evictions may have been missed, so nothing local is trusted. */
   dropAllLocal(): void {
-    this.namespaces.evictedElsewhere([...this.namespaces.all()]);
+    this.gate.evictedEverything();
     this.l1.dropAll();
     this.flights.invalidateWhere(() => true);
   }
@@ -93,8 +94,7 @@ export class WritePath {
       this.putL1(ns, key, deserialize(encoded.payload), freshUntil, ttlMs, options?.tags);
       return;
     }
-    const touched = [ns];
-    this.namespaces.beginEviction(touched);
+    const scope = this.gate.begin(evictionSet({ keys: [key] }));
     try {
       try {
         if (!this.l2.available()) throw new Error('Redis is unreachable');
@@ -107,7 +107,7 @@ export class WritePath {
       }
       this.putL1(ns, key, deserialize(encoded.payload), freshUntil, ttlMs, options?.tags);
     } finally {
-      this.namespaces.endEviction(touched);
+      this.gate.end(scope);
     }
   }
 
