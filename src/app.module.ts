@@ -9,7 +9,7 @@ import { CacheModule } from './cache/index.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { JsonBodyGuard } from './common/validation/json-value.js';
 import { LoggingModule } from './common/logging/logging.module.js';
-import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { appConfig } from './config/app.config.js';
 import { DatabaseModule } from './database/index.js';
 import { cacheConfig, type CacheConfig } from './config/cache.config.js';

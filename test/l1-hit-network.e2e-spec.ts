@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_RATE_LIMIT_SYNC_MS } from '../src/common/rate-limit/rate-limit.constants.js';
+import { DEFAULT_RATE_LIMIT_SYNC_MS } from '../src/rate-limit/rate-limit.constants.js';
 import { createTestApp, type TestApp } from './fixtures/app.js';
 import { waitFor } from './fixtures/deferred.js';
 import { freePort, RedisServerProcess } from './fixtures/redis.js';

@@ -5,7 +5,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { waitFor } from './fixtures/deferred.js';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { VIDCACHE_REDIS, type RedisConnections } from '../src/cache/index.js';
-import type { LocalFirstThrottlerStorage } from '../src/common/rate-limit/local-first-throttler.storage.js';
+import type { LocalFirstThrottlerStorage } from '../src/rate-limit/local-first-throttler.storage.js';
 import { closeAll, createOpsApp, redisReconnected } from './fixtures/ops-app.js';
 import { freePort, RedisServerProcess, TEST_REDIS_URL } from './fixtures/redis.js';
 import { testPrefixes } from './fixtures/redis-prefixes.js';

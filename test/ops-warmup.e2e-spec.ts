@@ -265,7 +265,8 @@ describe('warm-up', () => {
 
     it('a follower whose leader vanishes without finishing warms by itself', async () => {
       const shared = prefix();
-      const lock = new WarmupLock(redis, shared, 300); // the "leader" dies: its lock expires
+      // The "leader" dies: its lock expires. Long enough that the app is up (and a follower) first.
+      const lock = new WarmupLock(redis, shared, 2_000);
       await lock.acquire('dead-leader');
       const app = await createOpsApp({ cache: cache(shared), providers: [ItemsService, ItemsWarmup] });
       try {

@@ -3,6 +3,7 @@ import type { RedisOptions } from 'ioredis';
 import { NAMESPACE_NAME } from './cache.constants.js';
 import { resolvePolicies, type CachePolicyOptions, type ResolvedPolicy } from './cache-policy.js';
 import { coarseClock } from './coarse-clock.js';
+import { InvalidRedisTopologyError, resolveTopology, type RedisTopology } from '../redis/redis-topology.js';
 
 /** Options of `CacheModule.forRoot`; every field is optional. */
 export interface CacheModuleOptions {
@@ -52,22 +53,6 @@ export interface CacheModuleOptions {
   now?: () => number;
 }
 
-export interface RedisAddress {
-  readonly host: string;
-  readonly port: number;
-}
-
-/** Where L2 lives: one server, a Cluster, or a master found through Sentinel. */
-export type RedisTopology =
-  | { readonly mode: 'standalone'; readonly url: string }
-  | { readonly mode: 'cluster'; readonly nodes: readonly RedisAddress[]; readonly url: string | undefined }
-  | {
-      readonly mode: 'sentinel';
-      readonly sentinels: readonly RedisAddress[];
-      readonly name: string;
-      readonly url: string | undefined;
-    };
-
 /** The options once resolved and validated: what every part of the cache reads. */
 export interface ResolvedCacheOptions {
   readonly prefix: string;
@@ -116,7 +101,13 @@ export function resolveCacheOptions(options: CacheModuleOptions = {}): ResolvedC
   if (options.redisUrl !== undefined && !/^rediss?:\/\//.test(options.redisUrl)) {
     throw new InvalidCacheOptionsError(`REDIS_URL must start with redis:// or rediss://`);
   }
-  const redis = resolveTopology(options);
+  let redis: RedisTopology | undefined;
+  try {
+    redis = resolveTopology(options);
+  } catch (error) {
+    if (error instanceof InvalidRedisTopologyError) throw new InvalidCacheOptionsError(error.message);
+    throw error;
+  }
   for (const name of Object.keys(options.policies ?? {})) {
     if (!NAMESPACE_NAME.test(name))
       throw new InvalidCacheOptionsError(`cache namespace "${name}" is not a valid name`);
@@ -157,47 +148,4 @@ function resolveCoherence(boundMs: number | undefined): ResolvedCacheOptions['co
     heartbeatMs: Math.round(stalenessBoundMs / 6),
     deafAfterMs: Math.round((stalenessBoundMs * 2) / 3),
   };
-}
-
-/** Parses `host:port` (IPv6 hosts in brackets: `[::1]:7000`). */
-export function parseAddress(text: string, variable: string): RedisAddress {
-  const match = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text.trim());
-  const port = match ? Number(match[3]) : NaN;
-  if (!match || port < 1 || port > 65_535) {
-    throw new InvalidCacheOptionsError(`${variable} entry "${text}" must be host:port`);
-  }
-  return { host: match[1] ?? match[2]!, port };
-}
-
-function resolveTopology(options: CacheModuleOptions): RedisTopology | undefined {
-  const cluster = options.redisClusterNodes ?? [];
-  const sentinels = options.redisSentinels ?? [];
-  if (cluster.length > 0 && sentinels.length > 0) {
-    throw new InvalidCacheOptionsError('REDIS_CLUSTER_NODES and REDIS_SENTINELS cannot both be set');
-  }
-  if (cluster.length > 0) {
-    return {
-      mode: 'cluster',
-      nodes: cluster.map((node) => parseAddress(node, 'REDIS_CLUSTER_NODES')),
-      url: options.redisUrl,
-    };
-  }
-  if (sentinels.length > 0) {
-    const name = options.redisSentinelName;
-    if (!name || !/^[A-Za-z0-9_.-]{1,128}$/.test(name)) {
-      throw new InvalidCacheOptionsError(
-        'REDIS_SENTINEL_NAME must name the master group the sentinels monitor',
-      );
-    }
-    return {
-      mode: 'sentinel',
-      sentinels: sentinels.map((node) => parseAddress(node, 'REDIS_SENTINELS')),
-      name,
-      url: options.redisUrl,
-    };
-  }
-  if (options.redisSentinelName !== undefined) {
-    throw new InvalidCacheOptionsError('REDIS_SENTINEL_NAME needs REDIS_SENTINELS');
-  }
-  return options.redisUrl === undefined ? undefined : { mode: 'standalone', url: options.redisUrl };
 }

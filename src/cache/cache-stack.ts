@@ -18,7 +18,7 @@ import { L2Reader } from './l2-reader.js';
 import type { LoadDeps } from './load.js';
 import { NamespaceRegistry } from './namespaces.js';
 import { ReadThroughHandler } from './read-through.handler.js';
-import type { RedisConnections } from './redis-connections.js';
+import type { RedisConnections } from '../redis/redis-connections.js';
 import { MemoryStore } from './stores/memory.store.js';
 import { RedisStore } from './stores/redis.store.js';
 import { WritePath } from './write-path.js';

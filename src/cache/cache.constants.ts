@@ -8,11 +8,7 @@ export const CACHE_EVICT_METADATA = 'vidcache:cache-evict';
 export const CACHE_PUT_METADATA = 'vidcache:cache-put';
 export const CACHE_CONFIG_METADATA = 'vidcache:cache-config';
 
-/**
- * Redis keys that are not cache entries live under `<prefix>:%meta:`. A namespace name can never be
- * `%meta` (names are validated), so namespace scans and pattern evictions can never reach them.
- */
-export const META_SEGMENT = '%meta';
+export { META_SEGMENT } from '../redis/meta-keys.js';
 /** Redis sets that index the keys carrying a tag: `<prefix>:%tag:<encoded tag>`. */
 export const TAG_SEGMENT = '%tag';
 /** The pub/sub channel suffix of the invalidation bus: `<prefix>:%bus`. */

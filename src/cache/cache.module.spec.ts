@@ -5,7 +5,7 @@ import { deletePrefix, rawClient, TEST_REDIS_URL, uniquePrefix } from '../../tes
 import { CacheModule } from './cache.module.js';
 import { VIDCACHE_REDIS } from './cache.constants.js';
 import { HybridCacheService } from './hybrid-cache.service.js';
-import type { RedisConnections } from './redis-connections.js';
+import type { RedisConnections } from '../redis/redis-connections.js';
 
 describe('CacheModule', () => {
   const redis = rawClient();

@@ -25,7 +25,7 @@ import { CacheExplorer } from './decorators/cache.explorer.js';
 import { createCompatCacheManager } from './compat-cache-manager.js';
 import { CacheStack } from './cache-stack.js';
 import { HybridCacheService } from './hybrid-cache.service.js';
-import { createRedisConnections, type RedisConnections } from './redis-connections.js';
+import { createRedisConnections, type RedisConnections } from '../redis/redis-connections.js';
 
 export interface CacheModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   inject?: (InjectionToken | OptionalFactoryDependency)[];

@@ -4,7 +4,7 @@ import { Keyv } from 'keyv';
 import { LRUCache } from 'lru-cache';
 import { META_SEGMENT } from './cache.constants.js';
 import type { ResolvedCacheOptions } from './cache-options.js';
-import type { RedisConnections } from './redis-connections.js';
+import type { RedisConnections } from '../redis/redis-connections.js';
 import { scanEach } from './stores/redis.store.js';
 
 const COMPAT_L1_MAX_ENTRIES = 10_000;

@@ -10,12 +10,13 @@ import {
   connectionReplaced,
   evictionRefused,
 } from './cache.messages.js';
-import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
+import { CircuitBreaker, type CircuitState } from '../common/circuit-breaker.js';
 import { evictionSet, evictionSetSize, PendingEvictions, type EvictionSet } from './eviction-set.js';
 import { attempt } from './flights.js';
 import type { InvalidationBus } from './invalidation-bus.js';
 import type { NamespaceRegistry } from './namespaces.js';
-import type { L2Read, RedisClient, RedisStore } from './stores/redis.store.js';
+import type { RedisClient } from '../redis/redis-connections.js';
+import type { L2Read, RedisStore } from './stores/redis.store.js';
 
 export type L2Status = 'up' | 'down' | 'disabled';
 

@@ -12,7 +12,9 @@ export { ANY, type CacheKey, type KeyPart, type KeyPattern } from './cache-keys.
 export type { CacheModuleOptions } from './cache-options.js';
 export { DEFAULT_POLICIES, type CachePolicy, type CachePolicyOptions } from './cache-policy.js';
 export { META_SEGMENT, VIDCACHE_OPTIONS, VIDCACHE_REDIS } from './cache.constants.js';
-export type { RedisConnections } from './redis-connections.js';
+export { InjectCachePrefix, type CachePrefixOptions } from './cache-prefix.js';
+export { resolveCacheOptions, type ResolvedCacheOptions } from './cache-options.js';
+export type { RedisConnections } from '../redis/redis-connections.js';
 export { Cacheable } from './decorators/cacheable.decorator.js';
 export { CacheEvict } from './decorators/cache-evict.decorator.js';
 export { CachePut } from './decorators/cache-put.decorator.js';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Cluster } from 'ioredis';
-import type { RedisClient } from './stores/redis.store.js';
+import type { RedisClient } from '../redis/redis-connections.js';
 import { busDeaf, busGap, busResubscribed } from './cache.messages.js';
 import { coarseClock } from './coarse-clock.js';
 import { evictionSet, evictionSetSize, type EvictionSet } from './eviction-set.js';

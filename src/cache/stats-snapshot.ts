@@ -6,7 +6,7 @@ import {
   type NamespaceStatsSnapshot,
 } from './cache-stats.js';
 import type { CacheStack } from './cache-stack.js';
-import type { CircuitState } from './circuit-breaker.js';
+import type { CircuitState } from '../common/circuit-breaker.js';
 import type { L2Status } from './guarded-l2.js';
 
 export interface CacheStatsSnapshot {

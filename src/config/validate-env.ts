@@ -1,6 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
-import { redactUrl } from '../cache/redis-connections.js';
+import { redactUrl } from '../redis/redis-connections.js';
 
 /** Thrown at start-up when an environment variable is invalid; its message is one line naming it. */
 export class InvalidConfigError extends Error {

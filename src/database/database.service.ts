@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { DatabaseConfig } from '../config/database.config.js';
-import type { CircuitState } from '../cache/circuit-breaker.js';
+import type { CircuitState } from '../common/circuit-breaker.js';
 import { DatabaseConnection, type Database, type DatabaseKind } from './database.connection.js';
 import type { SourceGuardStats } from './source-guard.js';
 import { seeded, seedSkipped } from './database.messages.js';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { CircuitBreaker, type CircuitState } from '../cache/circuit-breaker.js';
+import { CircuitBreaker, type CircuitState } from '../common/circuit-breaker.js';
 import { SourceUnavailableError, type SourceUnavailableReason } from '../common/source-unavailable.error.js';
 import { Bulkhead, BulkheadRejectedError, type BulkheadStats } from './bulkhead.js';
 import { sourceClosed, sourceOpened, sourceProbeFailed } from './database.messages.js';

@@ -1,6 +1,7 @@
 import type { RedisConnections } from '../cache/index.js';
-import { metaKey } from '../common/meta-keys.js';
-import { RedisScript } from '../common/redis-script.js';
+import { metaKey } from '../redis/meta-keys.js';
+import { RedisScript } from '../redis/redis-script.js';
+import { RELEASE_IF_OWNER } from '../redis/redis.scripts.js';
 import { WARMUP_DONE_SEGMENTS, WARMUP_LOCK_SEGMENTS } from './warmup.constants.js';
 
 type RedisClient = RedisConnections['client'];
@@ -9,9 +10,6 @@ type RedisClient = RedisConnections['client'];
 // in one script makes that atomic, so an owner whose lock expired cannot touch its successor's.
 const EXTEND = new RedisScript(
   `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`,
-);
-const RELEASE = new RedisScript(
-  `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
 );
 
 /**
@@ -41,7 +39,7 @@ export class WarmupLock {
   }
 
   async release(token: string): Promise<boolean> {
-    return (await RELEASE.run(this.client, [this.lockKey], [token])) === 1;
+    return (await RELEASE_IF_OWNER.run(this.client, [this.lockKey], [token])) === 1;
   }
 
   async markDone(token: string, ttlMs: number): Promise<void> {

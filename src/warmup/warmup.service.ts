@@ -11,7 +11,7 @@ import { CronJob } from 'cron';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { VIDCACHE_REDIS, type RedisConnections } from '../cache/index.js';
-import { InjectCachePrefix, type CachePrefixOptions } from '../common/meta-keys.js';
+import { InjectCachePrefix, type CachePrefixOptions } from '../cache/index.js';
 import { delay, withTimeout } from '../common/with-timeout.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { opsConfig, type OpsConfig } from '../config/ops.config.js';

@@ -12,10 +12,11 @@ import type { ResolvedCacheOptions } from '../cache-options.js';
 import type { ResolvedPolicy } from '../cache-policy.js';
 import { META_SEGMENT, TAG_SEGMENT } from '../cache.constants.js';
 import { unknownNamespace } from '../cache.messages.js';
+import type { RedisClient } from '../../redis/redis-connections.js';
+import { RedisScript } from '../../redis/redis-script.js';
+import { RELEASE_IF_OWNER } from '../../redis/redis.scripts.js';
 import type { EvictionSet } from '../eviction-set.js';
 import type { CacheStore, SetOptions } from './cache-store.js';
-
-export type RedisClient = Redis | Cluster;
 
 /**
  * What a reader saw in L2 before it went to the source. A load may store its result only if L2
@@ -39,6 +40,16 @@ function classifyRead(bytes: Buffer | null): L2Read {
   return { kind: 'value', bytes };
 }
 
+/**
+ * Lua: adds `member` to the tag sets KEYS[first], KEYS[first + 1], …, and keeps each set alive at
+ * least `ttl` ms (as long as the longest-lived entry it names).
+ */
+const addToTags = (first: number, member: string, ttl: string) => `for i = ${first}, #KEYS do
+  redis.call('SADD', KEYS[i], ${member})
+  if redis.call('PTTL', KEYS[i]) < tonumber(${ttl}) then redis.call('PEXPIRE', KEYS[i], ${ttl}) end
+end
+`;
+
 // What KEYS[1] holds, as L2Observation.state: '' absent, 'V' a value, or the tombstone itself; the
 // script stops (returns 0) unless that is still ARGV[1], what the reader saw.
 const UNLESS_STATE_CHANGED = `
@@ -54,41 +65,26 @@ if state ~= ARGV[1] then return 0 end
 // saw (no tombstone appeared or changed) and neither the namespace's nor the tags' epoch moved.
 // This closes the cache-aside race across replicas: a load that began before a write cannot
 // store its older value after that write's eviction.
-const STORE_IF_UNCHANGED = `${UNLESS_STATE_CHANGED}if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[2] then return 0 end
+const STORE_IF_UNCHANGED =
+  new RedisScript(`${UNLESS_STATE_CHANGED}if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[2] then return 0 end
 if (redis.call('GET', KEYS[3]) or '0') ~= ARGV[3] then return 0 end
 redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
-for i = 4, #KEYS do
-  redis.call('SADD', KEYS[i], KEYS[1])
-  if redis.call('PTTL', KEYS[i]) < tonumber(ARGV[6]) then redis.call('PEXPIRE', KEYS[i], ARGV[6]) end
-end
-return 1
-`;
+${addToTags(4, 'KEYS[1]', 'ARGV[6]')}return 1
+`);
 
 // The same check for one key only, for Redis Cluster, where the epochs live in another slot and
 // cannot be read by the same script; see storeAcrossSlots.
-const STORE_IF_STATE = `${UNLESS_STATE_CHANGED}redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+const STORE_IF_STATE =
+  new RedisScript(`${UNLESS_STATE_CHANGED}redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
-`;
+`);
 
-const ADD_TO_TAG = `
-redis.call('SADD', KEYS[1], ARGV[1])
-if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 1
-`;
+// KEYS[1] the tag set, ARGV[1] the entry's key, ARGV[2] the set's minimum lifetime.
+const ADD_TO_TAG = new RedisScript(`${addToTags(1, 'ARGV[1]', 'ARGV[2]')}return 1`);
 
-const RELEASE_LOCK = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
-
-const SET_WITH_TAGS = `
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-for i = 2, #KEYS do
-  redis.call('SADD', KEYS[i], KEYS[1])
-  if redis.call('PTTL', KEYS[i]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
-end
-return 1
-`;
+const SET_WITH_TAGS = new RedisScript(`redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+${addToTags(2, 'KEYS[1]', 'ARGV[3]')}return 1
+`);
 
 const SCAN_BATCH = 500;
 
@@ -136,19 +132,17 @@ export class RedisStore implements CacheStore {
   ): Promise<boolean> {
     const tagKeys = (tags ?? []).map((tag) => this.tagKey(tag));
     if (this.cluster) return this.storeAcrossSlots(namespace, key, bytes, ttlMs, tagKeys, observed);
-    const stored = await this.client.eval(
-      STORE_IF_UNCHANGED,
-      3 + tagKeys.length,
-      key,
-      this.namespaceEpochKey(namespace),
-      this.tagEpochKey(),
-      ...tagKeys,
-      observed.state,
-      observed.namespaceEpoch,
-      observed.tagEpoch,
-      bytes,
-      Math.max(1, Math.ceil(ttlMs)),
-      Math.ceil(ttlMs),
+    const stored = await STORE_IF_UNCHANGED.run(
+      this.client,
+      [key, this.namespaceEpochKey(namespace), this.tagEpochKey(), ...tagKeys],
+      [
+        observed.state,
+        observed.namespaceEpoch,
+        observed.tagEpoch,
+        bytes,
+        Math.max(1, Math.ceil(ttlMs)),
+        Math.ceil(ttlMs),
+      ],
     );
     return stored === 1;
   }
@@ -176,8 +170,8 @@ export class RedisStore implements CacheStore {
       return now.namespaceEpoch === observed.namespaceEpoch && now.tagEpoch === observed.tagEpoch;
     };
     if (!(await epochsUnchanged())) return false;
-    await Promise.all(tagKeys.map((tagKey) => this.client.eval(ADD_TO_TAG, 1, tagKey, key, px)));
-    if ((await this.client.eval(STORE_IF_STATE, 1, key, observed.state, bytes, px)) !== 1) return false;
+    await Promise.all(tagKeys.map((tagKey) => ADD_TO_TAG.run(this.client, [tagKey], [key, px])));
+    if ((await STORE_IF_STATE.run(this.client, [key], [observed.state, bytes, px])) !== 1) return false;
     if (await epochsUnchanged()) return true;
     await this.client.unlink(key);
     return false;
@@ -191,11 +185,11 @@ export class RedisStore implements CacheStore {
     }
     const tagKeys = tags.map((tag) => this.tagKey(tag));
     if (this.cluster) {
-      await Promise.all(tagKeys.map((tagKey) => this.client.eval(ADD_TO_TAG, 1, tagKey, key, px)));
+      await Promise.all(tagKeys.map((tagKey) => ADD_TO_TAG.run(this.client, [tagKey], [key, px])));
       await this.client.set(key, bytes, 'PX', px);
       return;
     }
-    await this.client.eval(SET_WITH_TAGS, 1 + tagKeys.length, key, ...tagKeys, bytes, px, px);
+    await SET_WITH_TAGS.run(this.client, [key, ...tagKeys], [bytes, px, px]);
   }
 
   /**
@@ -228,7 +222,7 @@ export class RedisStore implements CacheStore {
 
   /** Releases a load lock, only if this token still owns it (compare-and-delete in one script). */
   async releaseLoadLock(key: string, token: string): Promise<void> {
-    await this.client.eval(RELEASE_LOCK, 1, this.loadLockKey(key), token);
+    await RELEASE_IF_OWNER.run(this.client, [this.loadLockKey(key)], [token]);
   }
 
   private loadLockKey(key: string): string {

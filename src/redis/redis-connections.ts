@@ -1,8 +1,22 @@
 import { Logger } from '@nestjs/common';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { RedisAddress, RedisTopology, ResolvedCacheOptions } from './cache-options.js';
-import { memoryOnlyMode, redisMode } from './cache.messages.js';
-import type { RedisClient } from './stores/redis.store.js';
+import { memoryOnlyMode, redisMode } from './redis.messages.js';
+import type { RedisAddress, RedisTopology } from './redis-topology.js';
+
+/** A connection to a single server (standalone or through Sentinel) or to a Cluster. */
+export type RedisClient = Redis | Cluster;
+
+/** What the connections are made from (the cache's resolved options carry all of it). */
+export interface RedisConnectionSettings {
+  /** Where Redis is; `undefined`: no Redis, no connections. */
+  readonly redis: RedisTopology | undefined;
+  /** Extra ioredis options merged over the ones set here. */
+  readonly redisOptions: RedisOptions;
+  /** Names the connections (`CLIENT LIST`) after this replica. */
+  readonly instanceId: string;
+  /** No command waits longer than this. */
+  readonly l2: { readonly timeoutMs: number };
+}
 
 /** How long start-up waits for Redis before it serves degraded (L1 + source) and keeps reconnecting. */
 const CONNECT_WAIT_MS = 3_000;
@@ -70,7 +84,7 @@ const describeTopology = (topology: RedisTopology) => {
 };
 
 /** The command connection for a topology, with bounded waits everywhere. */
-function createClient(options: ResolvedCacheOptions, topology: RedisTopology): RedisClient {
+function createClient(options: RedisConnectionSettings, topology: RedisTopology): RedisClient {
   // A command fails after the L2 timeout, and fails at once while disconnected instead of
   // queueing behind a dead connection.
   const common: RedisOptions = {
@@ -123,7 +137,7 @@ function createClient(options: ResolvedCacheOptions, topology: RedisTopology): R
 }
 
 export async function createRedisConnections(
-  options: ResolvedCacheOptions,
+  options: RedisConnectionSettings,
 ): Promise<RedisConnections | null> {
   const logger = new Logger('CacheModule');
   const topology = options.redis;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { RedisConnections } from '../cache/index.js';
+import type { Cluster, Redis } from 'ioredis';
 
-type RedisClient = RedisConnections['client'];
-type Argument = string | number;
+type RedisClient = Redis | Cluster;
+type Argument = string | number | Buffer;
 
 /**
  * A Lua script run atomically by Redis: `EVALSHA` (the script is sent once per server), falling

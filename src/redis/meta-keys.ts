@@ -1,13 +1,5 @@
-import { Inject } from '@nestjs/common';
-import { META_SEGMENT, VIDCACHE_OPTIONS } from '../cache/index.js';
-
-/** The part of the cache's resolved options that operational keys need. */
-export interface CachePrefixOptions {
-  readonly prefix: string;
-}
-
-/** Injects the cache's resolved options, typed as the prefix they carry. */
-export const InjectCachePrefix = () => Inject(VIDCACHE_OPTIONS);
+/** The key segment of operational state; namespace names can never be it. */
+export const META_SEGMENT = '%meta';
 
 /**
  * A Redis key for operational state (locks, markers, rate-limit counters): `<prefix>:%meta:<parts>`.

@@ -6,9 +6,9 @@ import {
   VIDCACHE_OPTIONS,
   VIDCACHE_REDIS,
   type RedisConnections,
-} from '../../cache/index.js';
-import { opsConfig, OpsConfigModule, type OpsConfig } from '../../config/ops.config.js';
-import type { CachePrefixOptions } from '../meta-keys.js';
+  type CachePrefixOptions,
+} from '../cache/index.js';
+import { opsConfig, OpsConfigModule, type OpsConfig } from '../config/ops.config.js';
 import { ClientThrottlerGuard } from './client-throttler.guard.js';
 import { LocalFirstThrottlerStorage } from './local-first-throttler.storage.js';
 import { tooManyRequests } from './rate-limit.messages.js';

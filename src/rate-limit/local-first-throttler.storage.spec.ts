@@ -2,8 +2,8 @@ import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { waitFor } from '../../../test/fixtures/deferred.js';
-import type { L2Status, RedisConnections } from '../../cache/index.js';
+import { waitFor } from '../../test/fixtures/deferred.js';
+import type { L2Status, RedisConnections } from '../cache/index.js';
 import {
   LocalFirstThrottlerStorage,
   type LocalFirstThrottlerStorageOptions,

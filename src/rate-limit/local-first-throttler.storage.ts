@@ -1,9 +1,9 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import type { L2Status, RedisConnections } from '../../cache/index.js';
-import { metaKey } from '../meta-keys.js';
-import { RedisScript } from '../redis-script.js';
-import { withTimeout } from '../with-timeout.js';
+import type { L2Status, RedisConnections } from '../cache/index.js';
+import { metaKey } from '../redis/meta-keys.js';
+import { RedisScript } from '../redis/redis-script.js';
+import { withTimeout } from '../common/with-timeout.js';
 import {
   DEFAULT_RATE_LIMIT_SYNC_MS,
   MAX_RATE_LIMIT_COUNTERS,
