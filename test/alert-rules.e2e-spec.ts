@@ -45,6 +45,7 @@ describe('Prometheus alert rules', () => {
   it('cover what an operator of vidcache must hear about', () => {
     expect(rules.map((rule) => rule.alert).sort()).toEqual([
       'VidcacheBusDeaf',
+      'VidcacheBusSilent',
       'VidcacheHitRateLow',
       'VidcacheL1EvictionRateHigh',
       'VidcacheL1MemoryHigh',

@@ -115,7 +115,10 @@ describe('coherence under the faults that used to undo acknowledged writes', () 
         await Promise.all(loops);
 
         // Assert: from the bound on, every read for 2 s returns the new title.
-        expect(patched.status).toBe(200);
+        expect({ status: patched.status, message: patched.message }).toEqual({
+          status: 200,
+          message: undefined,
+        });
         const stale = await staleReadsAfter(replica, id, { title, acknowledgedAt: patched.end });
         if (stale.length > 0) staleIds.push(`${id}: ${stale.length} stale reads, e.g. ${stale[0]}`);
       }

@@ -125,19 +125,17 @@ export class GuardedL2 {
    * longer be read from Redis by anyone; throws {@link CacheUnavailableError} when that cannot be
    * promised, so the write that caused it is not acknowledged as if it were safe.
    *
-   * 1. Redis known to be unreachable: the eviction waits for the replay; the write is refused.
-   * 2. The eviction is applied (tombstones, epochs, tag sets), then published.
-   * 3. Redis refused it (full, read-only, a script error): the old values are removed with plain
-   *    `UNLINK`s, which Redis accepts even when full; the eviction is kept for the replay (its
-   *    tombstones and epochs still matter), the circuit opens, and the other replicas are told.
-   *    The write stands only if that removal worked.
+   * 1. The eviction is applied (tombstones, epochs, tag sets), then published. It is tried even
+   *    while the circuit is open (reads skip Redis then, writes do not give up without asking): a
+   *    write is rare next to reads, every call is bounded by the L2 timeout, and a connection
+   *    that is down fails at once.
+   * 2. Redis refused it or did not answer: the old values are removed with plain `UNLINK`s, which
+   *    Redis accepts even when full; the eviction is kept for the replay (its tombstones and epochs
+   *    still matter), the circuit opens, and the other replicas are told. The write stands only if
+   *    that removal worked; otherwise it is refused with a 503.
    */
   async evict(set: EvictionSet): Promise<void> {
     const retryAfter = Math.ceil(this.options.l2.cooldownMs / 1000);
-    if (!this.available()) {
-      this.pending.add(set);
-      throw new CacheUnavailableError('Redis is unreachable', retryAfter);
-    }
     try {
       await this.apply(set);
       await this.bus.publish(set);
@@ -152,7 +150,7 @@ export class GuardedL2 {
       () => false,
     );
     await this.bus.publish(set).catch(() => undefined);
-    if (!removed) throw new CacheUnavailableError('Redis refused the eviction', retryAfter);
+    if (!removed) throw new CacheUnavailableError('Redis cannot be told of the change', retryAfter);
   }
 
   /** Writes a value (after a write to the source), then tells the other replicas to drop theirs. */

@@ -242,6 +242,7 @@ export class Load<T> {
     }
     const copy = deserialize(encoded.payload);
     const l2 = this.deps.l2;
+    let unknown = false;
     if (!flight.invalidated && observed && l2) {
       const stored = await l2
         .call(
@@ -249,11 +250,17 @@ export class Load<T> {
             l2.redis.storeIfUnchanged(ns.name, key, encoded.bytes, ttlMs + policy.graceMs, tags, observed),
           'write',
         )
-        .catch(() => true); // Redis failed: L1 and the source carry on without it.
-      if (!stored) flight.invalidated = true;
+        .catch(() => undefined);
+      if (stored === false) flight.invalidated = true;
+      // Redis failed mid-check: whether an eviction landed since the read is unknown.
+      unknown = stored === undefined;
     }
     if (flight.invalidated) {
       counters.discardedLoads++;
+      return { value: makeImmutable(copy).value, tier: 'source', stored: false } satisfies LoadResult;
+    }
+    if (unknown) {
+      counters.unfilledReads++;
       return { value: makeImmutable(copy).value, tier: 'source', stored: false } satisfies LoadResult;
     }
     if (!this.deps.gate.mayFill(ns, key, this.fillToken)) {

@@ -97,7 +97,6 @@ export class WritePath {
     const scope = this.gate.begin(evictionSet({ keys: [key] }));
     try {
       try {
-        if (!this.l2.available()) throw new Error('Redis is unreachable');
         await this.l2.store(key, encoded.bytes, ttlMs + policy.graceMs, options?.tags);
       } catch {
         // The new value could not be written: the old one must not be read anywhere instead.
