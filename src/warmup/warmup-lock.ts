@@ -6,6 +6,9 @@ import { WARMUP_DONE_SEGMENTS, WARMUP_LOCK_SEGMENTS } from './warmup.constants.j
 
 type RedisClient = RedisConnections['client'];
 
+const MARK_ATTEMPTS = 3;
+const MARK_RETRY_MS = 100;
+
 // Only the owner (the holder of the token) may extend or release the lock; checking and acting
 // in one script makes that atomic, so an owner whose lock expired cannot touch its successor's.
 const EXTEND = new RedisScript(
@@ -42,8 +45,20 @@ export class WarmupLock {
     return (await RELEASE_IF_OWNER.run(this.client, [this.lockKey], [token])) === 1;
   }
 
+  /**
+   * Marks the cycle done, for the followers waiting on it. Tried a few times: each command is
+   * bounded by the cache's short L2 timeout, and a lost mark makes a follower warm everything again.
+   */
   async markDone(token: string, ttlMs: number): Promise<void> {
-    await this.client.set(this.doneKey, token, 'PX', ttlMs);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.set(this.doneKey, token, 'PX', ttlMs);
+        return;
+      } catch (error) {
+        if (attempt >= MARK_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, MARK_RETRY_MS * attempt));
+      }
+    }
   }
 
   /** The current holder's token and the last finished cycle id (each null when absent). */

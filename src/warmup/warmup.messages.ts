@@ -24,3 +24,5 @@ export const runFinished = (r: WarmupReport) =>
   `Warm-up ${r.id} (${r.trigger}, ${r.role}${r.skipped ? ', L2 warmed by another replica' : ''}): ` +
   `${r.succeeded}/${r.items} items in ${r.durationMs} ms, ${r.failedCount} failed` +
   (r.aborted ? ', stopped by shutdown' : '');
+export const markDoneFailed = (id: string, reason: string) =>
+  `Warm-up ${id} could not mark its cycle done in Redis (${reason}): followers will warm again`;

@@ -28,6 +28,7 @@ import {
   itemFailed,
   leaderDidNotFinish,
   lockUnavailable,
+  markDoneFailed,
   runFinished,
   waitingForLeader,
 } from './warmup.messages.js';
@@ -150,7 +151,12 @@ export class WarmupService implements OnApplicationBootstrap, BeforeApplicationS
     let tally: Tally;
     try {
       tally = await this.warmAll();
-      if (claim.role === 'leader') await this.lock!.markDone(id, WARMUP_DONE_TTL_MS).catch(() => undefined);
+      if (claim.role === 'leader') {
+        // Followers still finish without the mark (their wait ends with the lock), but warm again.
+        await this.lock!.markDone(id, WARMUP_DONE_TTL_MS).catch((error: Error) =>
+          this.logger.warn(markDoneFailed(id, error.message)),
+        );
+      }
     } finally {
       clearInterval(watchdog);
       if (claim.role === 'leader') await this.lock!.release(id).catch(() => undefined);
