@@ -1,7 +1,9 @@
 import { Controller, Get, Injectable, Param } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ThrottlerStorage } from '@nestjs/throttler';
 import { Cacheable, VIDCACHE_REDIS, type RedisConnections } from '../src/cache/index.js';
 import { ReadinessState } from '../src/health/readiness-state.js';
+import type { LocalFirstThrottlerStorage } from '../src/rate-limit/local-first-throttler.storage.js';
 import { WarmupTask } from '../src/warmup/warmup-task.decorator.js';
 import { WarmupService } from '../src/warmup/warmup.service.js';
 import type { WarmupItem, WarmupReport } from '../src/warmup/warmup.types.js';
@@ -123,11 +125,13 @@ describe('the operations on a Redis Cluster of three masters', () => {
 
     // b has not seen this client: at most its first request passes before its own sync tells it
     // the shared count; from then on it refuses too.
+    // Its sync must have been answered (not only reached Redis) before the next request counts.
+    const storageB = b.get<LocalFirstThrottlerStorage>(ThrottlerStorage);
     let passed = 0;
     let response = await hit(b, 0);
     while (response.statusCode === 200 && passed < LIMIT) {
       passed++;
-      await waitFor(async () => (await shared()) === LIMIT + passed);
+      await waitFor(async () => (await shared()) === LIMIT + passed && storageB.settled);
       response = await hit(b, passed);
     }
     expect(passed).toBeLessThanOrEqual(1);

@@ -2,12 +2,12 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { DatabaseService } from '../src/database/database.service.js';
-import type { SourceGuardStats } from '../src/database/source-guard.js';
-import { createTestApp, type TestApp } from './fixtures/app.js';
-import { createTestDatabase, type TestDatabase } from './fixtures/database.js';
+import type { TestApp } from './fixtures/app.js';
+import type { TestDatabase } from './fixtures/database.js';
 import { waitFor } from './fixtures/deferred.js';
 import { parseMetrics, sampleValue } from './fixtures/prometheus.js';
-import { TcpProxy } from './fixtures/tcp-proxy.js';
+import { driverCalls, startBehindProxy, type ProxiedDatabaseApp } from './fixtures/proxied-database.js';
+import type { TcpProxy } from './fixtures/tcp-proxy.js';
 
 // PostgreSQL stalled, refusing and killing connections, behind a TCP proxy the test controls, with
 // the service's default bounds: a 5 s hard bound per database call, 3 outages to open the circuit,
@@ -85,19 +85,10 @@ class Inspector {
   }
 }
 
-/** Calls sent to the database driver (failed ones and probes; calls the circuit answered are not). */
-const driverCalls = (s: SourceGuardStats) => s.outages.timeout + s.outages.connection + s.probes.runs;
-
-const proxiedUrl = (url: string, port: number) => {
-  const proxied = new URL(url);
-  proxied.host = `127.0.0.1:${port}`;
-  return proxied.toString();
-};
-
 describe('PostgreSQL misbehaving behind the service', () => {
+  let rig: ProxiedDatabaseApp;
   let database: TestDatabase;
   let proxy: TcpProxy;
-  let service: TestApp;
   let app: NestFastifyApplication;
   let inspect: Inspector;
   const statuses: number[] = [];
@@ -107,33 +98,23 @@ describe('PostgreSQL misbehaving behind the service', () => {
     statuses.push(result.response.statusCode);
     return result;
   };
-  const ready = async () => (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode;
+  const ready = () => rig.ready();
   const live = async () => (await app.inject({ method: 'GET', url: '/health/live' })).statusCode;
   const guardStats = () => app.get(DatabaseService).sourceStats();
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const target = new URL(database.url);
-    proxy = new TcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const port = await proxy.listen();
-    service = await createTestApp({ databaseUrl: proxiedUrl(database.url, port) });
-    app = service.app;
+    rig = await startBehindProxy();
+    ({ database, proxy, app } = rig);
     inspect = new Inspector(database.url);
     await inspect.connect();
   });
 
-  afterEach(async () => {
-    // Every test leaves the database reachable and the circuit closed, whatever it asserted.
-    await proxy.restore();
-    await waitFor(async () => (await ready()) === 200, 20_000);
-  });
+  // Every test leaves the database reachable and the circuit closed, whatever it asserted.
+  afterEach(() => rig.restore());
 
   afterAll(async () => {
-    await proxy?.restore();
-    await service?.close();
-    await proxy?.close();
     await inspect?.end();
-    await database?.drop();
+    await rig?.close();
   }, 120_000);
 
   it('stalled: uncached reads and writes get 503 + Retry-After within the hard bound, then at once; nothing is written; readiness follows', async () => {
@@ -327,33 +308,22 @@ describe('PostgreSQL misbehaving behind the service', () => {
 });
 
 describe('the database bulkhead', () => {
-  let database: TestDatabase;
+  let rig: ProxiedDatabaseApp;
   let proxy: TcpProxy;
   let service: TestApp;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const target = new URL(database.url);
-    proxy = new TcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const port = await proxy.listen();
-    service = await createTestApp({
-      databaseUrl: proxiedUrl(database.url, port),
-      env: {
-        DATABASE_MAX_CONCURRENCY: '1',
-        DATABASE_QUEUE_LIMIT: '1',
-        DATABASE_QUEUE_TIMEOUT_MS: '300',
-        DATABASE_QUERY_TIMEOUT_MS: '3000',
-        DATABASE_BREAKER_THRESHOLD: '100',
-      },
+    rig = await startBehindProxy({
+      DATABASE_MAX_CONCURRENCY: '1',
+      DATABASE_QUEUE_LIMIT: '1',
+      DATABASE_QUEUE_TIMEOUT_MS: '300',
+      DATABASE_QUERY_TIMEOUT_MS: '3000',
+      DATABASE_BREAKER_THRESHOLD: '100',
     });
+    ({ proxy, service } = rig);
   });
 
-  afterAll(async () => {
-    await proxy?.restore();
-    await service?.close();
-    await proxy?.close();
-    await database?.drop();
-  });
+  afterAll(() => rig?.close());
 
   it('queues calls over its limit, and answers 503 fast when the queue is full or the wait too long', async () => {
     const { app } = service;

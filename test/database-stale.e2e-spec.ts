@@ -1,11 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DatabaseService } from '../src/database/database.service.js';
-import type { SourceGuardStats } from '../src/database/source-guard.js';
 import { HybridCacheService } from '../src/cache/index.js';
-import { createTestApp, type TestApp } from './fixtures/app.js';
-import { createTestDatabase, type TestDatabase } from './fixtures/database.js';
 import { waitFor } from './fixtures/deferred.js';
-import { TcpProxy } from './fixtures/tcp-proxy.js';
+import { driverCalls, startBehindProxy, type ProxiedDatabaseApp } from './fixtures/proxied-database.js';
+import type { TcpProxy } from './fixtures/tcp-proxy.js';
 
 // The cache's side of a database outage: `video` entries go stale 1.5 s after they are stored and
 // stay servable for 10 minutes (grace). While PostgreSQL stalls, a read of a stale entry answers
@@ -17,52 +15,25 @@ const POLICIES = JSON.stringify({
 });
 const STALE_WITHIN_MS = 1_500;
 
-const proxiedUrl = (url: string, port: number) => {
-  const proxied = new URL(url);
-  proxied.host = `127.0.0.1:${port}`;
-  return proxied.toString();
-};
-
-/** Calls sent to the database driver (failed ones and probes). */
-const driverCalls = (s: SourceGuardStats) => s.outages.timeout + s.outages.connection + s.probes.runs;
-
 describe('stale answers while PostgreSQL misbehaves', () => {
-  let database: TestDatabase;
-  let proxy: TcpProxy;
-  let service: TestApp;
+  let rig: ProxiedDatabaseApp;
   let app: NestFastifyApplication;
+  let proxy: TcpProxy;
 
   const read = async (id: string) => {
     const started = performance.now();
     const response = await app.inject({ method: 'GET', url: `/videos/${id}` });
     return { response, ms: performance.now() - started };
   };
-  const ready = async () => (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode;
+  const ready = () => rig.ready();
   const expired = () => new Promise((resolve) => setTimeout(resolve, 1_700));
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const target = new URL(database.url);
-    proxy = new TcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const port = await proxy.listen();
-    service = await createTestApp({
-      databaseUrl: proxiedUrl(database.url, port),
-      env: { CACHE_POLICIES: POLICIES, WARMUP_ON_BOOT: 'false' },
-    });
-    app = service.app;
+    rig = await startBehindProxy({ CACHE_POLICIES: POLICIES, WARMUP_ON_BOOT: 'false' });
+    ({ app, proxy } = rig);
   });
-
-  afterEach(async () => {
-    await proxy.restore();
-    await waitFor(async () => (await ready()) === 200, 20_000);
-  });
-
-  afterAll(async () => {
-    await proxy?.restore();
-    await service?.close();
-    await proxy?.close();
-    await database?.drop();
-  }, 120_000);
+  afterEach(() => rig.restore());
+  afterAll(() => rig?.close(), 120_000);
 
   it('stalled: an expired entry answers its stale value after the soft timeout, marked stale, not after the hard bound', async () => {
     const ids = ['vid_000101', 'vid_000102', 'vid_000103'];

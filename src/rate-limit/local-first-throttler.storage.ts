@@ -147,6 +147,11 @@ export class LocalFirstThrottlerStorage
   }
 
   /** Replicas present when this one last announced itself (this one included). */
+  /** Whether every admitted hit has been sent and answered (no sync under way or waiting). */
+  get settled(): boolean {
+    return this.syncing === undefined && this.unsent.size === 0;
+  }
+
   get knownReplicas(): number {
     return this.replicas;
   }

@@ -1,4 +1,5 @@
 import type { RedisConnections } from '../cache/index.js';
+import { delay } from '../common/with-timeout.js';
 import { metaKey } from '../redis/meta-keys.js';
 import { RedisScript } from '../redis/redis-script.js';
 import { RELEASE_IF_OWNER } from '../redis/redis.scripts.js';
@@ -56,7 +57,7 @@ export class WarmupLock {
         return;
       } catch (error) {
         if (attempt >= MARK_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, MARK_RETRY_MS * attempt));
+        await delay(MARK_RETRY_MS * attempt);
       }
     }
   }
