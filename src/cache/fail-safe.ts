@@ -8,10 +8,6 @@ export class FailSafeThrottle {
 
   constructor(private readonly max: number) {}
 
-  get size(): number {
-    return this.until.size;
-  }
-
   /** The source failed for `key` at `now`: leave it alone for `forMs`. */
   failed(key: string, now: number, forMs: number): void {
     if (forMs <= 0) return;

@@ -76,8 +76,8 @@ export class HybridCacheService {
     return this.evict(evictionSet({ namespaces: [this.ns(namespace).name] }));
   }
 
-  /** Applies an eviction in L1, in Redis and on every replica (what `@CacheEvict` calls). */
-  evict(set: EvictionSet): Promise<void> {
+  /** Applies an eviction in L1, in Redis and on every replica. */
+  private evict(set: EvictionSet): Promise<void> {
     return this.stack.writes.evict(set);
   }
 
