@@ -98,6 +98,7 @@ describe('coherence under the faults that used to undo acknowledged writes', () 
     const replica = rig.replicas[0]!;
     try {
       const staleIds: string[] = [];
+      const refused: string[] = [];
       for (let n = 1; n <= 20; n++) {
         const id = videoId(n);
         // Arrange: the video is in L1 and in Redis.
@@ -114,16 +115,21 @@ describe('coherence under the faults that used to undo acknowledged writes', () 
         racing.on = false;
         await Promise.all(loops);
 
-        // Assert: from the bound on, every read for 2 s returns the new title.
-        expect({ status: patched.status, message: patched.message }).toEqual({
-          status: 200,
-          message: undefined,
-        });
+        // Assert: from the bound on, every read for 2 s returns the new title. A write may be
+        // refused (503: Redis could not be told in time, its outcome unknown); it is then not
+        // acknowledged and nothing is owed to it, but refusals must stay the exception.
+        expect([200, 503]).toContain(patched.status);
+        if (patched.status !== 200) {
+          refused.push(`${id}: ${patched.message}`);
+          continue;
+        }
         const stale = await staleReadsAfter(replica, id, { title, acknowledgedAt: patched.end });
         if (stale.length > 0) staleIds.push(`${id}: ${stale.length} stale reads, e.g. ${stale[0]}`);
       }
       if (staleIds.length > 0) console.log(`racing its own write, stale ids:\n  ${staleIds.join('\n  ')}`);
+      if (refused.length > 0) console.log(`racing its own write, refused writes:\n  ${refused.join('\n  ')}`);
       expect(staleIds).toEqual([]);
+      expect(refused.length).toBeLessThanOrEqual(2);
     } finally {
       await rig.close();
     }
