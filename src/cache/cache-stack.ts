@@ -21,16 +21,17 @@ import { ReadThroughHandler } from './read-through.handler.js';
 import type { RedisConnections } from '../redis/redis-connections.js';
 import { MemoryStore } from './stores/memory.store.js';
 import { RedisStore } from './stores/redis.store.js';
+import type { L1Tier } from './tiers.js';
 import { WritePath } from './write-path.js';
 
 /**
  * The layers of the cache, built once and wired together:
  *
  * ```
- *   ReadThroughHandler ──► L1 (MemoryStore)
+ *   ReadThroughHandler ──► L1Tier (MemoryStore)
  *          │ miss
  *          ▼
- *   Flights ──► Load ──► L2Reader ──► GuardedL2 ──► RedisStore
+ *   Flights ──► Load ──► L2Reader ──► GuardedL2 ──► L2Tier (RedisStore)
  *                 │                       ▲
  *                 ▼ source                │
  *   WritePath ────────────────────────────┘──► InvalidationBus ──► other replicas
@@ -41,7 +42,7 @@ import { WritePath } from './write-path.js';
 @Injectable()
 export class CacheStack implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('HybridCache');
-  readonly l1: MemoryStore;
+  readonly l1: L1Tier;
   readonly l2: GuardedL2 | undefined;
   readonly bus: InvalidationBus | undefined;
   readonly namespaces: NamespaceRegistry;

@@ -16,7 +16,8 @@ import { attempt } from './flights.js';
 import type { InvalidationBus } from './invalidation-bus.js';
 import type { NamespaceRegistry } from './namespaces.js';
 import type { RedisClient } from '../redis/redis-connections.js';
-import type { L2Read, RedisStore } from './stores/redis.store.js';
+import type { L2Read } from './stores/redis.store.js';
+import type { L2Tier } from './tiers.js';
 
 export type L2Status = 'up' | 'down' | 'disabled';
 
@@ -43,7 +44,7 @@ export class GuardedL2 {
   lastFailure: string | undefined;
 
   constructor(
-    readonly redis: RedisStore,
+    readonly tier: L2Tier,
     private readonly client: RedisClient,
     private readonly bus: InvalidationBus,
     namespaces: NamespaceRegistry,
@@ -117,7 +118,7 @@ export class GuardedL2 {
   /** One GET; `undefined` when L2 is unavailable or fails (a miss, never an error). */
   read(key: string): Promise<L2Read | undefined> {
     if (!this.available()) return Promise.resolve(undefined);
-    return this.call(() => this.redis.read(key), 'read').then(undefined, () => undefined);
+    return this.call(() => this.tier.read(key), 'read').then(undefined, () => undefined);
   }
 
   /**
@@ -145,7 +146,7 @@ export class GuardedL2 {
       this.pending.add(set);
       this.takeOutOfService(evictionRefused((error as Error).message));
     }
-    const removed = await this.call(() => this.redis.removeOldValues(set), 'write').then(
+    const removed = await this.call(() => this.tier.removeOldValues(set), 'write').then(
       () => true,
       () => false,
     );
@@ -155,13 +156,13 @@ export class GuardedL2 {
 
   /** Writes a value (after a write to the source), then tells the other replicas to drop theirs. */
   async store(key: string, bytes: Buffer, ttlMs: number, tags: readonly string[] | undefined): Promise<void> {
-    await this.call(() => this.redis.store(key, bytes, ttlMs, tags), 'write');
+    await this.call(() => this.tier.store(key, bytes, ttlMs, tags), 'write');
     await this.bus.publish(evictionSet({ keys: [key] }));
   }
 
   /** Tombstones, epochs and tag sets of an eviction, each step bounded and counted. */
   private async apply(set: EvictionSet): Promise<void> {
-    const l2 = this.redis;
+    const l2 = this.tier;
     if (set.namespaces.length > 0)
       await this.call(() => Promise.all(set.namespaces.map((n) => l2.evictNamespace(n))), 'write');
     for (const [namespace, glob] of set.patterns)

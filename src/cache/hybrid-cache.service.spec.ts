@@ -11,6 +11,8 @@ import {
 import { ANY } from './cache-keys.js';
 import { resolveCacheOptions } from './cache-options.js';
 import { RedisStore } from './stores/redis.store.js';
+import type { ContractSubject } from '../../test/fixtures/store-contract.js';
+import { l2Subject } from '../../test/fixtures/tier-subjects.js';
 
 const MINUTE = 60_000;
 const policies = {
@@ -298,16 +300,17 @@ describe('HybridCacheService', () => {
     });
 
     it.each([
-      ['a key eviction', (store: RedisStore) => store.deleteMany('item', ['k'])],
-      ['a pattern eviction', (store: RedisStore) => store.deleteByPattern('item', [ANY])],
-      ['a namespace clear', (store: RedisStore) => store.clearNamespace('item')],
-      ['a tag eviction', (store: RedisStore) => store.deleteByTag('t')],
+      ['a key eviction', (store: ContractSubject) => store.deleteMany('item', ['k'])],
+      ['a pattern eviction', (store: ContractSubject) => store.deleteByPattern('item', [ANY])],
+      ['a namespace clear', (store: ContractSubject) => store.clearNamespace('item')],
+      ['a tag eviction', (store: ContractSubject) => store.deleteByTag('t')],
     ])(
       'a load on one replica does not store after %s on another (before any bus message)',
       async (_, evict) => {
         const { cache } = await open();
         // The other replica, reduced to its Redis effects: no bus message reaches this one.
-        const other = new RedisStore(redis, resolveCacheOptions({ prefix, policies, now: clock.now }));
+        const otherOptions = resolveCacheOptions({ prefix, policies, now: clock.now });
+        const other = l2Subject(new RedisStore(redis, otherOptions), otherOptions);
         const load = heldLoad();
         const reading = cache.wrap('item', 'k', load.loader, { tags: ['t'] });
         await load.started;

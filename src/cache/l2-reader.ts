@@ -6,7 +6,8 @@ import type { GuardedL2 } from './guarded-l2.js';
 import { makeImmutable } from './immutable-value.js';
 import type { EvictionGate, FillToken } from './eviction-gate.js';
 import type { CacheNamespace } from './namespaces.js';
-import type { L1Entry, MemoryStore } from './stores/memory.store.js';
+import type { L1Entry } from './stores/memory.store.js';
+import type { L1Tier } from './tiers.js';
 import type { L2Observation, L2Read } from './stores/redis.store.js';
 import { l1FreshUntil, refreshAfter } from './ttl.js';
 
@@ -46,7 +47,7 @@ export class L2Reader {
   private readonly logger = new Logger('HybridCache');
 
   constructor(
-    private readonly l1: MemoryStore,
+    private readonly l1: L1Tier,
     private readonly l2: GuardedL2 | undefined,
     private readonly gate: EvictionGate,
     private readonly now: () => number,
@@ -84,18 +85,18 @@ export class L2Reader {
           const decoded = decodeEntryNow(read.bytes) ?? (await decodeEntry(read.bytes));
           if (this.isFresh(ask, decoded)) return this.fresh(ask, decoded);
           if (decoded.freshUntil + ns.policy.graceMs > this.now()) {
-            const observed = await l2.call(() => l2.redis.observe(ns.name, state), 'read');
+            const observed = await l2.call(() => l2.tier.observe(ns.name, state), 'read');
             return { stale: { value: makeImmutable(decoded.value).value }, observed };
           }
         } catch (error) {
           if (!(error instanceof CacheDecodeError)) throw error;
           ns.counters.decodeErrors++;
           this.logger.warn(undecodable(key, error.message));
-          await l2.call(() => l2.redis.remove(key), 'write');
+          await l2.call(() => l2.tier.remove(key), 'write');
           state = '';
         }
       }
-      return { observed: await l2.call(() => l2.redis.observe(ns.name, state), 'read') };
+      return { observed: await l2.call(() => l2.tier.observe(ns.name, state), 'read') };
     } catch {
       return NOTHING_IN_L2;
     }

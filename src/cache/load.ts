@@ -12,7 +12,8 @@ import { makeImmutable } from './immutable-value.js';
 import type { L2Reader, L2ReadResult } from './l2-reader.js';
 import type { EvictionGate, FillToken } from './eviction-gate.js';
 import type { CacheNamespace } from './namespaces.js';
-import type { L1Entry, MemoryStore } from './stores/memory.store.js';
+import type { L1Entry } from './stores/memory.store.js';
+import type { L1Tier } from './tiers.js';
 import type { L2Observation } from './stores/redis.store.js';
 import { jitter, l1FreshUntil, refreshAfter } from './ttl.js';
 
@@ -28,7 +29,7 @@ export interface WrapOptions<T> {
 
 /** The parts of the stack a load uses. */
 export interface LoadDeps {
-  readonly l1: MemoryStore;
+  readonly l1: L1Tier;
   readonly failSafe: FailSafeThrottle;
   readonly l2: GuardedL2 | undefined;
   readonly reader: L2Reader;
@@ -130,7 +131,7 @@ export class Load<T> {
   private acquireLock(ttlMs: number): Promise<{ token: string | undefined } | undefined> {
     const l2 = this.deps.l2!;
     return l2
-      .call(() => l2.redis.acquireLoadLock(this.key, ttlMs), 'write')
+      .call(() => l2.tier.acquireLoadLock(this.key, ttlMs), 'write')
       .then(
         (token) => ({ token }),
         () => undefined,
@@ -139,7 +140,7 @@ export class Load<T> {
 
   private async releaseLock(token: string): Promise<void> {
     const l2 = this.deps.l2!;
-    await l2.call(() => l2.redis.releaseLoadLock(this.key, token), 'write').catch(() => undefined);
+    await l2.call(() => l2.tier.releaseLoadLock(this.key, token), 'write').catch(() => undefined);
   }
 
   /** Polls L2 for the other replica's value for at most `waitMs`; `undefined`: load it here. */
@@ -246,8 +247,7 @@ export class Load<T> {
     if (!flight.invalidated && observed && l2) {
       const stored = await l2
         .call(
-          () =>
-            l2.redis.storeIfUnchanged(ns.name, key, encoded.bytes, ttlMs + policy.graceMs, tags, observed),
+          () => l2.tier.storeIfUnchanged(ns.name, key, encoded.bytes, ttlMs + policy.graceMs, tags, observed),
           'write',
         )
         .catch(() => undefined);

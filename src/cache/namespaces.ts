@@ -4,7 +4,8 @@ import type { ResolvedCacheOptions } from './cache-options.js';
 import type { ResolvedPolicy } from './cache-policy.js';
 import { NamespaceCounters } from './cache-stats.js';
 import { unknownNamespace } from './cache.messages.js';
-import type { MemoryStore, NamespaceSlice } from './stores/memory.store.js';
+import type { NamespaceSlice } from './stores/memory.store.js';
+import type { L1Tier } from './tiers.js';
 
 /** A namespace as the stack sees it: resolved once, so a hit does no lookups by name. */
 export interface CacheNamespace {
@@ -24,7 +25,7 @@ export class NamespaceRegistry {
 
   constructor(
     options: ResolvedCacheOptions,
-    private readonly l1: MemoryStore,
+    private readonly l1: L1Tier,
   ) {
     for (const policy of options.policies.values()) {
       const name = policy.namespace;

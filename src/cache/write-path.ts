@@ -8,7 +8,7 @@ import type { EvictionGate } from './eviction-gate.js';
 import type { Flights } from './flights.js';
 import type { GuardedL2 } from './guarded-l2.js';
 import type { CacheNamespace, NamespaceRegistry } from './namespaces.js';
-import type { MemoryStore } from './stores/memory.store.js';
+import type { L1Tier } from './tiers.js';
 import { jitter, l1FreshUntil, refreshAfter } from './ttl.js';
 
 export interface StoreOptions {
@@ -30,7 +30,7 @@ export class WritePath {
   private readonly logger = new Logger('HybridCache');
 
   constructor(
-    private readonly l1: MemoryStore,
+    private readonly l1: L1Tier,
     private readonly l2: GuardedL2 | undefined,
     private readonly namespaces: NamespaceRegistry,
     private readonly gate: EvictionGate,

@@ -140,13 +140,6 @@ describe.each(L1_EVICTIONS)('MemoryStore (L1), eviction %s', (eviction) => {
       expect(store.lookup('alpha', key('alpha', 'doc'), clock.time)).toBeUndefined();
       expect(store.usage().namespaces.alpha!.entries).toBe(0);
     });
-
-    it('through the store API too', async () => {
-      const { store } = memoryStore({ l1: { maxBytes: 100 * KB }, policies: only(halves) });
-      await store.set('alpha', 'doc', 'v1');
-      await store.set('alpha', 'doc', blob(80 * KB));
-      expect(await store.get('alpha', 'doc')).toBeUndefined();
-    });
   });
 
   describe('freshness and grace', () => {
@@ -168,15 +161,6 @@ describe.each(L1_EVICTIONS)('MemoryStore (L1), eviction %s', (eviction) => {
       expect(store.lookup('user', k, clock.time)).toBeUndefined();
       expect(store.usage().namespaces.user!.entries).toBe(0);
       expect(store.usage().namespaces.user!.bytes).toBe(0);
-    });
-
-    it('get() misses once an entry is no longer fresh', async () => {
-      const { store, clock } = memoryStore();
-      await store.set('user', 'u1', 'v', { ttlMs: 1_000 });
-      clock.advance(999);
-      expect(await store.get('user', 'u1')).toBe('v');
-      clock.advance(1);
-      expect(await store.get('user', 'u1')).toBeUndefined();
     });
   });
 

@@ -1,17 +1,10 @@
 import { LRUCache } from 'lru-cache';
-import {
-  fullKey,
-  globMatcher,
-  namespacePrefix,
-  patternGlob,
-  type CacheKey,
-  type KeyPattern,
-} from '../cache-keys.js';
+import { globMatcher, namespacePrefix } from '../cache-keys.js';
 import type { ResolvedCacheOptions } from '../cache-options.js';
 import type { L1Eviction, ResolvedPolicy } from '../cache-policy.js';
 import { unknownNamespace } from '../cache.messages.js';
 import { makeImmutable } from '../immutable-value.js';
-import type { CacheStore, SetOptions } from './cache-store.js';
+import type { L1Tier } from '../tiers.js';
 import { hashKey } from './l1/frequency-sketch.js';
 import { GhostList } from './l1/ghost-list.js';
 import type { L1Index } from './l1/l1-index.js';
@@ -118,7 +111,7 @@ const relative = (slice: NamespaceSlice, fullKey: string) => fullKey.slice(slice
  * namespace gets its share of both budgets (its policy's `l1Share`, normalised so the shares never
  * add up to more than the whole). Entries are indexed by tag so tag evictions do not scan.
  */
-export class MemoryStore implements CacheStore {
+export class MemoryStore implements L1Tier {
   private readonly slices = new Map<string, NamespaceSlice>();
   private readonly tagIndex = new Map<string, Set<string>>();
   readonly maxBytes: number;
@@ -141,8 +134,6 @@ export class MemoryStore implements CacheStore {
       this.slices.set(policy.namespace, slice);
     }
   }
-
-  // ---- the tier API the hybrid cache uses (synchronous: L1 is on the hot path) ----
 
   /** The entry under a full key, fresh or stale; `undefined` once past its grace period. */
   lookup(namespace: string, key: string, now: number): L1Entry | undefined {
@@ -296,46 +287,5 @@ export class MemoryStore implements CacheStore {
       const keys = this.tagIndex.get(tag);
       if (keys?.delete(key) && keys.size === 0) this.tagIndex.delete(tag);
     }
-  }
-
-  // ---- CacheStore: the same tier as a standalone store (L1 only) ----
-
-  async get<T>(namespace: string, key: CacheKey): Promise<T | undefined> {
-    const entry = this.lookup(namespace, fullKey(this.options.prefix, namespace, key), this.options.now());
-    if (!entry || entry.freshUntil <= this.options.now()) return undefined;
-    return (entry.cloneOnRead ? structuredClone(entry.value) : entry.value) as T;
-  }
-
-  async set(namespace: string, key: CacheKey, value: unknown, options?: SetOptions): Promise<void> {
-    const policy = this.slice(namespace).policy;
-    const ttl = options?.ttlMs ?? policy.l1TtlMs;
-    this.put(
-      namespace,
-      fullKey(this.options.prefix, namespace, key),
-      structuredClone(value),
-      this.options.now() + ttl,
-      0,
-      options?.tags,
-    );
-  }
-
-  async delete(namespace: string, key: CacheKey): Promise<void> {
-    this.drop(namespace, fullKey(this.options.prefix, namespace, key));
-  }
-
-  async deleteMany(namespace: string, keys: readonly CacheKey[]): Promise<void> {
-    for (const key of keys) this.drop(namespace, fullKey(this.options.prefix, namespace, key));
-  }
-
-  async deleteByPattern(namespace: string, pattern: KeyPattern): Promise<void> {
-    this.dropMatching(namespace, patternGlob(pattern));
-  }
-
-  async deleteByTag(tags: string | readonly string[]): Promise<void> {
-    this.dropTags(typeof tags === 'string' ? [tags] : tags);
-  }
-
-  async clearNamespace(namespace: string): Promise<void> {
-    this.dropNamespace(namespace);
   }
 }

@@ -2,7 +2,8 @@ import { FakeClock } from '../../../test/fixtures/clock.js';
 import { Deferred, waitFor } from '../../../test/fixtures/deferred.js';
 import { RedisClusterProcesses } from '../../../test/fixtures/redis-cluster.js';
 import { createHybrid, uniquePrefix } from '../../../test/fixtures/redis.js';
-import { describeStoreContract } from '../../../test/fixtures/store-contract.js';
+import { describeStoreContract, type ContractSubject } from '../../../test/fixtures/store-contract.js';
+import { l2Subject } from '../../../test/fixtures/tier-subjects.js';
 import { ANY } from '../cache-keys.js';
 import { resolveCacheOptions } from '../cache-options.js';
 import { RedisStore } from './redis.store.js';
@@ -17,15 +18,17 @@ describe('on a Redis Cluster of three masters', () => {
   beforeAll(() => cluster.start(), 60_000);
   afterAll(() => cluster.stop());
 
-  describeStoreContract('RedisStore on a Cluster', async () => {
-    const clock = new FakeClock();
-    const client = cluster.client();
-    const store = new RedisStore(
-      client,
-      resolveCacheOptions({ prefix: uniquePrefix('cluster'), policies, now: clock.now }),
-    );
-    return { store, advance: (ms) => clock.advance(ms), close: async () => void (await client.quit()) };
-  });
+  describeStoreContract(
+    'RedisStore on a Cluster',
+    async () => {
+      const clock = new FakeClock();
+      const client = cluster.client();
+      const options = resolveCacheOptions({ prefix: uniquePrefix('cluster'), policies, now: clock.now });
+      const store = l2Subject(new RedisStore(client, options), options);
+      return { store, advance: (ms) => clock.advance(ms), close: async () => void (await client.quit()) };
+    },
+    { resolvesNamespaces: false },
+  );
 
   describeStoreContract('HybridCacheService on a Cluster', async () => {
     const clock = new FakeClock();
@@ -39,15 +42,16 @@ describe('on a Redis Cluster of three masters', () => {
   });
 
   it.each([
-    ['a key eviction', (store: RedisStore) => store.deleteMany('alpha', ['k'])],
-    ['a pattern eviction', (store: RedisStore) => store.deleteByPattern('alpha', [ANY])],
-    ['a namespace clear', (store: RedisStore) => store.clearNamespace('alpha')],
-    ['a tag eviction', (store: RedisStore) => store.deleteByTag('t')],
+    ['a key eviction', (store: ContractSubject) => store.deleteMany('alpha', ['k'])],
+    ['a pattern eviction', (store: ContractSubject) => store.deleteByPattern('alpha', [ANY])],
+    ['a namespace clear', (store: ContractSubject) => store.clearNamespace('alpha')],
+    ['a tag eviction', (store: ContractSubject) => store.deleteByTag('t')],
   ])('a load does not store its older value after %s on another replica', async (_, evict) => {
     const prefix = uniquePrefix('cluster-race');
     const handle = await createHybrid({ prefix, redisClusterNodes: cluster.nodes, policies });
     const client = cluster.client();
-    const other = new RedisStore(client, resolveCacheOptions({ prefix, policies }));
+    const otherOptions = resolveCacheOptions({ prefix, policies });
+    const other = l2Subject(new RedisStore(client, otherOptions), otherOptions);
     try {
       const started = new Deferred();
       const result = new Deferred<string>();

@@ -1,22 +1,13 @@
 import { Cluster, type Redis } from 'ioredis';
-import {
-  encodeKeyPart,
-  fullKey,
-  namespacePrefix,
-  patternGlob,
-  type CacheKey,
-  type KeyPattern,
-} from '../cache-keys.js';
-import { decodeEntry, encodeEntry, isTombstone, TOMBSTONE_MARK, CacheDecodeError } from '../cache-codec.js';
+import { encodeKeyPart, namespacePrefix } from '../cache-keys.js';
+import { isTombstone, TOMBSTONE_MARK } from '../cache-codec.js';
 import type { ResolvedCacheOptions } from '../cache-options.js';
-import type { ResolvedPolicy } from '../cache-policy.js';
 import { META_SEGMENT, TAG_SEGMENT } from '../cache.constants.js';
-import { unknownNamespace } from '../cache.messages.js';
 import type { RedisClient } from '../../redis/redis-connections.js';
 import { RedisScript } from '../../redis/redis-script.js';
 import { RELEASE_IF_OWNER } from '../../redis/redis.scripts.js';
 import type { EvictionSet } from '../eviction-set.js';
-import type { CacheStore, SetOptions } from './cache-store.js';
+import type { L2Tier } from '../tiers.js';
 
 /**
  * What a reader saw in L2 before it went to the source. A load may store its result only if L2
@@ -93,7 +84,7 @@ const SCAN_BATCH = 500;
  * over an ioredis client it does not own. Finds keys with `SCAN` and removes them with `UNLINK` in
  * batches (never `KEYS`, never `FLUSHDB`), and keeps tag indexes as Redis sets.
  */
-export class RedisStore implements CacheStore {
+export class RedisStore implements L2Tier {
   private tombstoneSeq = 0;
   /** On a Cluster no command may span slots, so multi-key steps are split (see each method). */
   private readonly cluster: boolean;
@@ -104,8 +95,6 @@ export class RedisStore implements CacheStore {
   ) {
     this.cluster = client instanceof Cluster;
   }
-
-  // ---- the tier API the hybrid cache uses ----
 
   /** One GET, classified. Not `async`: on the L2-hit path every promise layer costs (bench/README.md). */
   read(key: string): Promise<L2Read> {
@@ -310,67 +299,6 @@ export class RedisStore implements CacheStore {
   tagKey(tag: string): string {
     // Encoded like any key part, so a tag can never widen a pattern or reach another key.
     return `${this.options.prefix}:${TAG_SEGMENT}:${encodeKeyPart(tag)}`;
-  }
-
-  private policy(namespace: string): ResolvedPolicy {
-    const policy = this.options.policies.get(namespace);
-    if (!policy) throw new Error(unknownNamespace(namespace, [...this.options.policies.keys()]));
-    return policy;
-  }
-
-  // ---- CacheStore: the same tier as a standalone store (L2 only) ----
-
-  async get<T>(namespace: string, key: CacheKey): Promise<T | undefined> {
-    this.policy(namespace);
-    const read = await this.read(fullKey(this.options.prefix, namespace, key));
-    if (read.kind === 'absent') return undefined;
-    try {
-      const entry = await decodeEntry<T>(read.bytes);
-      return entry.freshUntil > this.options.now() ? entry.value : undefined;
-    } catch (error) {
-      if (error instanceof CacheDecodeError) return undefined;
-      throw error;
-    }
-  }
-
-  async set(namespace: string, key: CacheKey, value: unknown, options?: SetOptions): Promise<void> {
-    const policy = this.policy(namespace);
-    const ttl = options?.ttlMs ?? policy.l2TtlMs;
-    const encoded = await encodeEntry(
-      value,
-      this.options.now() + ttl,
-      policy.compressAboveBytes,
-      options?.tags,
-    );
-    await this.store(
-      fullKey(this.options.prefix, namespace, key),
-      encoded.bytes,
-      ttl + policy.graceMs,
-      options?.tags,
-    );
-  }
-
-  async delete(namespace: string, key: CacheKey): Promise<void> {
-    await this.deleteMany(namespace, [key]);
-  }
-
-  async deleteMany(namespace: string, keys: readonly CacheKey[]): Promise<void> {
-    this.policy(namespace);
-    await this.evictKeys(keys.map((key) => fullKey(this.options.prefix, namespace, key)));
-  }
-
-  async deleteByPattern(namespace: string, pattern: KeyPattern): Promise<void> {
-    this.policy(namespace);
-    await this.evictMatching(namespace, patternGlob(pattern));
-  }
-
-  async deleteByTag(tags: string | readonly string[]): Promise<void> {
-    await this.evictTags(typeof tags === 'string' ? [tags] : tags);
-  }
-
-  async clearNamespace(namespace: string): Promise<void> {
-    this.policy(namespace);
-    await this.evictNamespace(namespace);
   }
 }
 
