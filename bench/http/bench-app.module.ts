@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_CACHE_NAMESPACES } from '../../src/app.cache-namespaces.js';
 import { CacheModule } from '../../src/cache/index.js';
 import { DatabaseModule } from '../../src/database/index.js';
 import { VideosRepository } from '../../src/videos/videos.repository.js';
@@ -13,7 +14,7 @@ export interface BenchAppOptions {
 }
 
 /**
- * The app of the HTTP section: the project's CacheModule (L1 + Redis, default policies plus the
+ * The app of the HTTP section: the project's CacheModule (L1 + Redis, the app's namespaces plus the
  * L1-less namespace) and DatabaseModule (configured from the environment: the bench runs it on an
  * in-memory PGlite, seeded at start), and one controller serving every compared route.
  */
@@ -26,6 +27,7 @@ export class BenchAppModule {
         CacheModule.forRoot({
           prefix: options.prefix,
           redisUrl: options.redisUrl,
+          namespaces: APP_CACHE_NAMESPACES,
           policies: { [L2_ONLY_NAMESPACE]: L2_ONLY_POLICY },
         }),
         DatabaseModule,

@@ -1,6 +1,6 @@
 import { fullKey } from '../../src/cache/cache-keys.js';
 import { resolveCacheOptions } from '../../src/cache/cache-options.js';
-import { DEFAULT_POLICIES, type L1Eviction } from '../../src/cache/cache-policy.js';
+import type { L1Eviction } from '../../src/cache/cache-policy.js';
 import { MemoryStore } from '../../src/cache/stores/memory.store.js';
 import type { BenchContext, Table } from '../lib/context.js';
 import { alternate, calibrate, nsPerOp, type Variant } from '../lib/harness.js';
@@ -44,13 +44,12 @@ export const RECENCY = 'recency';
 
 /** An L1 with one namespace holding exactly `capacity` entries (bytes are not the bound here). */
 export function simulatedL1(eviction: L1Eviction, capacity: number) {
-  const policies = Object.fromEntries(Object.keys(DEFAULT_POLICIES).map((name) => [name, { l1Share: 0 }]));
   const store = new MemoryStore(
     resolveCacheOptions({
       prefix: PREFIX,
       now: () => 0,
       l1: { maxEntries: capacity, maxBytes: 2 ** 40 },
-      policies: { ...policies, [NAMESPACE]: { l1Share: 1, eviction, l1TtlMs: HOUR, l2TtlMs: HOUR } },
+      namespaces: { [NAMESPACE]: { l1Share: 1, eviction, l1TtlMs: HOUR, l2TtlMs: HOUR } },
     }),
   );
   return { store, slice: store.slice(NAMESPACE) };

@@ -1,3 +1,4 @@
+import { APP_CACHE_NAMESPACES } from '../../src/app.cache-namespaces.js';
 import { CacheStack } from '../../src/cache/cache-stack.js';
 import { Inject, Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -78,7 +79,7 @@ class ReplayAppModule {
   ): DynamicModule {
     return {
       module: ReplayAppModule,
-      imports: [CacheModule.forRoot(cache)],
+      imports: [CacheModule.forRoot({ namespaces: APP_CACHE_NAMESPACES, ...cache })],
       providers: [
         { provide: VideosRepository, useValue: repository },
         { provide: SOURCE_CALLS, useValue: calls },

@@ -22,7 +22,12 @@ export interface CacheModuleOptions {
   redisSentinelName?: string;
   /** Extra ioredis options (TLS, sentinel, …) merged over the ones the module sets. */
   redisOptions?: RedisOptions;
-  /** Per-namespace overrides of the default policies, and new namespaces. */
+  /**
+   * The namespaces the app caches in, each with its default policy (fields left out take
+   * `BASE_POLICY`'s). The cache knows no namespace of its own.
+   */
+  namespaces?: Readonly<Record<string, CachePolicyOptions>>;
+  /** Per-namespace overrides of those defaults (from configuration), and new namespaces. */
   policies?: Record<string, CachePolicyOptions>;
   l1?: { maxBytes?: number; maxEntries?: number };
   l2?: {
@@ -116,7 +121,7 @@ export function resolveCacheOptions(options: CacheModuleOptions = {}): ResolvedC
     prefix,
     redis,
     redisOptions: options.redisOptions ?? {},
-    policies: resolvePolicies(options.policies),
+    policies: resolvePolicies(options.policies, options.namespaces),
     l1: {
       maxBytes: positive('l1.maxBytes', options.l1?.maxBytes, 256 * 1024 * 1024),
       maxEntries: positive('l1.maxEntries', options.l1?.maxEntries, 100_000),

@@ -7,7 +7,7 @@ import {
 
 describe('cache policy: eviction', () => {
   it('is tinylfu unless a namespace asks for lru', () => {
-    const policies = resolvePolicies({ video: { eviction: 'lru' } });
+    const policies = resolvePolicies({ video: { eviction: 'lru' } }, { user: {}, video: {} });
     expect(BASE_POLICY.eviction).toBe('tinylfu');
     expect(policies.get('user')!.eviction).toBe('tinylfu');
     expect(policies.get('video')!.eviction).toBe('lru');

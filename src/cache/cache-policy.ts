@@ -1,6 +1,6 @@
 import { NAMESPACE_NAME } from './cache.constants.js';
 
-/** How one kind of data is cached. Every field has a default; see {@link DEFAULT_POLICIES}. */
+/** How one kind of data is cached. Every field has a default; see {@link BASE_POLICY}. */
 export interface CachePolicy {
   /** Time an entry stays fresh in L1 (capped by the time that remains in L2). */
   readonly l1TtlMs: number;
@@ -70,17 +70,6 @@ export const BASE_POLICY: CachePolicy = {
   eviction: 'tinylfu',
 };
 
-/** The namespaces the service uses, with their default policies. */
-export const DEFAULT_POLICIES: Readonly<Record<string, CachePolicyOptions>> = {
-  user: { l1TtlMs: 30 * MINUTE, l2TtlMs: 30 * MINUTE, l1Share: 0.15 },
-  video: { l1TtlMs: HOUR, l2TtlMs: HOUR, l1Share: 0.25, earlyRefresh: 0.1 },
-  'video-status': { l1TtlMs: 5 * MINUTE, l2TtlMs: 5 * MINUTE, l1Share: 0.05, graceMs: MINUTE, jitter: 0.05 },
-  static: { l1TtlMs: DAY, l2TtlMs: 7 * DAY, l1Share: 0.1, graceMs: DAY },
-  analytics: { l1TtlMs: 30 * MINUTE, l2TtlMs: 30 * MINUTE, l1Share: 0.15, graceMs: HOUR, earlyRefresh: 0.1 },
-  search: { l1TtlMs: 10 * MINUTE, l2TtlMs: 10 * MINUTE, l1Share: 0.15 },
-  session: { l1TtlMs: DAY, l2TtlMs: DAY, l1Share: 0.1, graceMs: 0, jitter: 0 },
-};
-
 export class InvalidCachePolicyError extends Error {
   override readonly name = 'InvalidCachePolicyError';
 }
@@ -102,12 +91,13 @@ const RANGES: Record<NumericField, [min: number, max: number]> = {
 };
 
 /**
- * Resolves every namespace's policy once: base defaults, then the service's defaults, then the
- * overrides from configuration. Throws a message naming the namespace and field that is wrong.
+ * Resolves every namespace's policy once: base defaults, then the defaults the app gives each of
+ * its namespaces, then the overrides from configuration. Throws a message naming the namespace and
+ * field that is wrong.
  */
 export function resolvePolicies(
   overrides: Readonly<Record<string, CachePolicyOptions>> = {},
-  defaults: Readonly<Record<string, CachePolicyOptions>> = DEFAULT_POLICIES,
+  defaults: Readonly<Record<string, CachePolicyOptions>> = {},
 ): Map<string, ResolvedPolicy> {
   const names = new Set([...Object.keys(defaults), ...Object.keys(overrides)]);
   const policies = new Map<string, ResolvedPolicy>();

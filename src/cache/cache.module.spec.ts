@@ -50,7 +50,9 @@ describe('CacheModule', () => {
   });
 
   it('runs memory-only without REDIS_URL', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [CacheModule.forRoot({})] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheModule.forRoot({ namespaces: { video: {} } })],
+    }).compile();
     const app = await moduleRef.init();
     const cache = app.get(HybridCacheService);
 

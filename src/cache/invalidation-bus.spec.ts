@@ -351,7 +351,12 @@ describe('a hybrid cache on the bus', () => {
 
   beforeEach(async () => {
     prefix = uniquePrefix('bus-hybrid');
-    handle = await createHybrid({ prefix, redisUrl: TEST_REDIS_URL, instanceId: 'replica-a' });
+    handle = await createHybrid({
+      prefix,
+      redisUrl: TEST_REDIS_URL,
+      instanceId: 'replica-a',
+      namespaces: { user: {}, video: {}, search: {} },
+    });
     publisher = rawClient();
   });
 

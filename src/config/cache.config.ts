@@ -1,6 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { IsInt, IsObject, IsOptional, IsPositive, Matches, Max, Min, ValidateBy } from 'class-validator';
-import { DEFAULT_POLICIES, type CacheModuleOptions, type CachePolicyOptions } from '../cache/index.js';
+import { APP_CACHE_NAMESPACES } from '../app.cache-namespaces.js';
+import type { CacheModuleOptions, CachePolicyOptions } from '../cache/index.js';
 import { EnvJson, validateEnv } from './validate-env.js';
 
 class CacheEnv {
@@ -77,7 +78,7 @@ class CacheEnv {
       message: ({ value }) =>
         `unknown cache namespace ${unknownNamespaces(value)
           .map((name) => JSON.stringify(name))
-          .join(', ')}; known: ${Object.keys(DEFAULT_POLICIES).join(', ')}`,
+          .join(', ')}; known: ${Object.keys(APP_CACHE_NAMESPACES).join(', ')}`,
     },
   )
   CACHE_POLICIES?: Record<string, CachePolicyOptions>;
@@ -88,7 +89,7 @@ export type CacheConfig = CacheModuleOptions;
 /** The keys of a CACHE_POLICIES object that name no namespace of the service. */
 const unknownNamespaces = (value: unknown): string[] =>
   typeof value === 'object' && value !== null
-    ? Object.keys(value).filter((name) => !Object.hasOwn(DEFAULT_POLICIES, name))
+    ? Object.keys(value).filter((name) => !Object.hasOwn(APP_CACHE_NAMESPACES, name))
     : [];
 
 const splitList = (value: string | undefined) =>
@@ -103,6 +104,7 @@ export const cacheConfig = registerAs('cache', (): CacheConfig => {
     redisClusterNodes: splitList(env.REDIS_CLUSTER_NODES),
     redisSentinels: splitList(env.REDIS_SENTINELS),
     redisSentinelName: env.REDIS_SENTINEL_NAME,
+    namespaces: APP_CACHE_NAMESPACES,
     policies: env.CACHE_POLICIES,
     l1: { maxBytes: env.CACHE_L1_MAX_BYTES, maxEntries: env.CACHE_L1_MAX_ENTRIES },
     l2: {

@@ -1,3 +1,4 @@
+import { APP_CACHE_NAMESPACES } from '../app.cache-namespaces.js';
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { deletePrefix, rawClient, TEST_REDIS_URL, uniquePrefix } from '../../test/fixtures/redis.js';
@@ -60,6 +61,7 @@ async function replay(
     imports: [
       CacheModule.forRoot({
         prefix,
+        namespaces: APP_CACHE_NAMESPACES,
         redisUrl: TEST_REDIS_URL,
         // Short TTLs make cold reads common, as they are for a long tail of users.
         policies: {

@@ -3,7 +3,8 @@ import { LRUCache } from 'lru-cache';
 import { FakeClock } from '../../../test/fixtures/clock.js';
 import { ANY, fullKey, patternGlob, type CacheKey } from '../cache-keys.js';
 import { resolveCacheOptions, type CacheModuleOptions } from '../cache-options.js';
-import { DEFAULT_POLICIES, L1_EVICTIONS, type L1Eviction } from '../cache-policy.js';
+import { APP_CACHE_NAMESPACES } from '../../app.cache-namespaces.js';
+import { L1_EVICTIONS, type L1Eviction } from '../cache-policy.js';
 import { WTinyLfuIndex } from './l1/w-tinylfu.index.js';
 import { MemoryStore } from './memory.store.js';
 
@@ -16,7 +17,7 @@ const blob = (bytes: number, fill = 'x') => fill.repeat(Math.max(1, Math.floor(b
 
 /** Every namespace of `options` (and the default ones) with the given eviction policy. */
 function withEviction(eviction: L1Eviction, options: CacheModuleOptions): CacheModuleOptions {
-  const names = new Set([...Object.keys(DEFAULT_POLICIES), ...Object.keys(options.policies ?? {})]);
+  const names = new Set([...Object.keys(APP_CACHE_NAMESPACES), ...Object.keys(options.policies ?? {})]);
   const policies = Object.fromEntries(
     [...names].map((name) => [name, { ...options.policies?.[name], eviction }]),
   );
@@ -29,7 +30,10 @@ function storeWith(eviction: L1Eviction, options: CacheModuleOptions = {}) {
 
 function memoryStoreOf(options: CacheModuleOptions) {
   const clock = new FakeClock();
-  const store = new MemoryStore(resolveCacheOptions({ prefix: PREFIX, now: clock.now, ...options }));
+  // The app's namespaces: a realistic spread of shares, and the names the tests use.
+  const store = new MemoryStore(
+    resolveCacheOptions({ prefix: PREFIX, now: clock.now, namespaces: APP_CACHE_NAMESPACES, ...options }),
+  );
   const key = (namespace: string, k: CacheKey) => fullKey(PREFIX, namespace, k);
   /** Stores a value fresh for a minute, with no grace period. */
   const put = (namespace: string, k: CacheKey, value: unknown, tags?: readonly string[]) =>
@@ -43,8 +47,8 @@ function memoryStoreOf(options: CacheModuleOptions) {
 const halves = { alpha: { l1Share: 0.5 }, beta: { l1Share: 0.5 } };
 /** Only the namespaces a test names, so each gets exactly its declared share. */
 const only = (policies: Record<string, { l1Share: number }>): CacheModuleOptions['policies'] => {
-  const none = { user: 0, video: 0, 'video-status': 0, static: 0, analytics: 0, search: 0, session: 0 };
-  return { ...Object.fromEntries(Object.keys(none).map((n) => [n, { l1Share: 0 }])), ...policies };
+  const none = Object.keys(APP_CACHE_NAMESPACES).map((name) => [name, { l1Share: 0 }]);
+  return { ...Object.fromEntries(none), ...policies };
 };
 
 // What does not depend on the eviction policy holds for both.
