@@ -209,10 +209,11 @@ describe('GET /metrics', () => {
     });
     const cacheA = a.get(HybridCacheService);
     const original = cacheA.stats.bind(cacheA);
-    const statsSpy = jest.spyOn(cacheA, 'stats').mockImplementation(() => ({
-      ...original(),
-      alerts: ['hit rate 12.0% is under 80%'],
-    }));
+    // A replica whose requests mostly miss: 120 hits in 1,000 requests.
+    const statsSpy = jest.spyOn(cacheA, 'stats').mockImplementation(() => {
+      const stats = original();
+      return { ...stats, overall: { ...stats.overall, requests: 1_000, hits: 120, hitRate: 0.12 } };
+    });
     try {
       expect(monitor.check()).toEqual(['hit rate 12.0% is under 80%']);
       expect(warnings).toEqual(['Cache alert: hit rate 12.0% is under 80%']);

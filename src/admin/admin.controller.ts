@@ -22,6 +22,7 @@ import { ErrorResponse } from '../common/error-response.dto.js';
 import { RETRY_AFTER_SECONDS } from './admin.constants.js';
 import { SECURITY_SCHEME } from '../common/auth/bearer-token.js';
 import { HybridCacheService, type CacheStatsSnapshot } from '../cache/index.js';
+import { cacheAlerts } from '../metrics/cache-alerts.js';
 import { PredictiveWarmer, type PredictiveWarmingStats } from '../warmup/predictive-warmer.js';
 import { WarmupService } from '../warmup/warmup.service.js';
 import type { WarmupReport, WarmupStatus } from '../warmup/warmup.types.js';
@@ -30,6 +31,8 @@ import { CacheInvalidationService, type InvalidationResult } from './cache-inval
 import { InvalidateCacheDto } from './dto/invalidate-cache.dto.js';
 
 export type AdminCacheStats = CacheStatsSnapshot & {
+  /** The alerts the snapshot raises (see `cacheAlerts`). */
+  alerts: string[];
   warmup: WarmupStatus;
   predictive: PredictiveWarmingStats;
 };
@@ -51,7 +54,13 @@ export class AdminController {
   /** The cache's statistics (overall and per namespace, L1, L2, alerts), the warm-up's reports, predictive warming. */
   @Get('stats')
   stats(): AdminCacheStats {
-    return { ...this.cache.stats(), warmup: this.warmup.status(), predictive: this.predictive.stats() };
+    const stats = this.cache.stats();
+    return {
+      ...stats,
+      alerts: cacheAlerts(stats),
+      warmup: this.warmup.status(),
+      predictive: this.predictive.stats(),
+    };
   }
 
   /**

@@ -63,15 +63,6 @@ export class L2Counters {
   }
 }
 
-export const ALERT_THRESHOLDS = {
-  minHitRate: 0.8,
-  maxL2LatencyMs: 100,
-  maxEvictionRate: 0.1,
-  maxL1MemoryRatio: 0.8,
-  /** Hit-rate alerts wait for this many requests, so a cold start is not an alert. */
-  minRequestsForHitRate: 100,
-} as const;
-
 export interface TierCounts {
   hits: number;
   misses: number;

@@ -1,5 +1,4 @@
 import {
-  ALERT_THRESHOLDS,
   hitRate,
   LOAD_DURATION_BUCKETS,
   namespaceSnapshot,
@@ -12,7 +11,15 @@ import type { L2Status } from './guarded-l2.js';
 export interface CacheStatsSnapshot {
   overall: { hitRate: number; requests: number; hits: number; misses: number; stale: number; loads: number };
   namespaces: Record<string, NamespaceStatsSnapshot>;
-  l1: { entries: number; bytes: number; maxBytes: number; maxEntries: number };
+  l1: {
+    entries: number;
+    bytes: number;
+    maxBytes: number;
+    maxEntries: number;
+    /** Entries written since start, and the ones the eviction policy pushed out (memory pressure). */
+    writes: number;
+    pressureEvictions: number;
+  };
   l2: {
     status: L2Status;
     circuit: CircuitState | 'disabled';
@@ -46,10 +53,9 @@ export interface CacheStatsSnapshot {
     | undefined;
   inFlight: number;
   loadDurations: { buckets: readonly number[]; counts: readonly number[]; sum: number; count: number };
-  alerts: string[];
 }
 
-/** A snapshot of every counter of the stack, with the alerts they raise. */
+/** A snapshot of every counter of the stack (the alerts they raise are `metrics/cache-alerts.ts`). */
 export function statsSnapshot(stack: CacheStack): CacheStatsSnapshot {
   const usage = stack.l1.usage();
   const namespaces: Record<string, NamespaceStatsSnapshot> = {};
@@ -71,7 +77,7 @@ export function statsSnapshot(stack: CacheStack): CacheStatsSnapshot {
   }
   const requests = hits + stale + misses;
   const { l2, bus, histogram } = stack;
-  const snapshot: CacheStatsSnapshot = {
+  return {
     overall: { hitRate: hitRate(hits + stale, requests), requests, hits, misses, stale, loads },
     namespaces,
     l1: {
@@ -79,6 +85,8 @@ export function statsSnapshot(stack: CacheStack): CacheStatsSnapshot {
       bytes: usage.bytes,
       maxBytes: stack.l1.maxBytes,
       maxEntries: stack.l1.maxEntries,
+      writes: l1Writes,
+      pressureEvictions,
     },
     l2: {
       status: l2 ? l2.status : 'disabled',
@@ -103,30 +111,5 @@ export function statsSnapshot(stack: CacheStack): CacheStatsSnapshot {
       sum: histogram.sum,
       count: histogram.count,
     },
-    alerts: [],
   };
-  snapshot.alerts = alerts(snapshot, l1Writes, pressureEvictions);
-  return snapshot;
-}
-
-function alerts(s: CacheStatsSnapshot, l1Writes: number, pressureEvictions: number): string[] {
-  const list: string[] = [];
-  const t = ALERT_THRESHOLDS;
-  if (s.overall.requests >= t.minRequestsForHitRate && s.overall.hitRate < t.minHitRate) {
-    list.push(`hit rate ${(s.overall.hitRate * 100).toFixed(1)}% is under ${t.minHitRate * 100}%`);
-  }
-  if (s.l2.status === 'down') list.push(`L2 (Redis) is down: serving from L1 and the source`);
-  if (s.bus && !s.bus.hearing) list.push(`the invalidation bus is deaf: L1 is not served`);
-  if (s.l2.latencyMs > t.maxL2LatencyMs) {
-    list.push(`L2 latency ${s.l2.latencyMs.toFixed(1)} ms is over ${t.maxL2LatencyMs} ms`);
-  }
-  if (l1Writes > 0 && pressureEvictions / l1Writes > t.maxEvictionRate) {
-    list.push(
-      `L1 eviction rate ${((pressureEvictions / l1Writes) * 100).toFixed(1)}% is over ${t.maxEvictionRate * 100}%`,
-    );
-  }
-  if (s.l1.bytes > s.l1.maxBytes * t.maxL1MemoryRatio) {
-    list.push(`L1 memory ${s.l1.bytes} bytes is over ${t.maxL1MemoryRatio * 100}% of ${s.l1.maxBytes}`);
-  }
-  return list;
 }

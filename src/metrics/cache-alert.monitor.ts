@@ -8,6 +8,7 @@ import {
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { HybridCacheService } from '../cache/index.js';
 import { opsConfig, type OpsConfig } from '../config/ops.config.js';
+import { cacheAlerts } from './cache-alerts.js';
 
 const INTERVAL_NAME = 'vidcache-cache-alerts';
 
@@ -39,7 +40,7 @@ export class CacheAlertMonitor implements OnApplicationBootstrap, BeforeApplicat
 
   /** Logs the current alerts (and once when they clear); returns them. */
   check(): string[] {
-    const { alerts } = this.cache.stats();
+    const alerts = cacheAlerts(this.cache.stats());
     for (const alert of alerts) this.logger.warn(`Cache alert: ${alert}`);
     if (alerts.length === 0 && this.raised > 0) this.logger.log('Cache alerts cleared');
     this.raised = alerts.length;

@@ -7,7 +7,7 @@ function statsWith(pendingEvictions: number, bus: CacheStatsSnapshot['bus']): Ca
   return {
     overall: { hitRate: 0, requests: 0, hits: 0, misses: 0, stale: 0, loads: 0 },
     namespaces: {},
-    l1: { entries: 0, bytes: 0, maxBytes: 1024, maxEntries: 10 },
+    l1: { entries: 0, bytes: 0, maxBytes: 1024, maxEntries: 10, writes: 0, pressureEvictions: 0 },
     l2: {
       status: 'up',
       circuit: 'closed',
@@ -26,7 +26,6 @@ function statsWith(pendingEvictions: number, bus: CacheStatsSnapshot['bus']): Ca
     bus,
     inFlight: 0,
     loadDurations: { buckets: [1], counts: [0, 0], sum: 0, count: 0 },
-    alerts: [],
   };
 }
 

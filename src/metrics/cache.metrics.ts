@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { CacheStatsSnapshot, L2Status } from '../cache/index.js';
+import { cacheAlerts } from './cache-alerts.js';
 import { METRIC } from './metrics.constants.js';
 import { mirroredCounter, mirroredGauge, type SeriesValues } from './mirrored-metrics.js';
 import { mirroredHistogram } from './mirrored-histogram.js';
@@ -206,6 +207,6 @@ export function registerCacheMetrics(registry: Registry, stats: () => CacheStats
   mirroredGauge(
     registry,
     { name: METRIC.cacheAlerts, help: 'Cache alerts currently raised (listed by GET /admin/cache/stats)' },
-    () => [[{}, read().alerts.length]],
+    () => [[{}, cacheAlerts(read()).length]],
   );
 }

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import type { RedisConnections } from '../cache/index.js';
+import { CacheContext, type RedisConnections } from '../cache/index.js';
 import { ReadinessState } from '../health/readiness-state.js';
 import { WARMUP_HISTORY } from './warmup.constants.js';
 import { WarmupRegistry } from './warmup.registry.js';
@@ -14,7 +14,12 @@ const timing = {
   warmupConcurrency: 3,
 };
 
-function service(registry: WarmupRegistry, redis: RedisConnections | null = null, overrides = {}) {
+function service(
+  registry: WarmupRegistry,
+  redis: RedisConnections | null = null,
+  overrides = {},
+  context = new CacheContext(),
+) {
   return new WarmupService(
     registry,
     new ReadinessState({ warmupReadyTimeoutMs: 0 }),
@@ -22,6 +27,7 @@ function service(registry: WarmupRegistry, redis: RedisConnections | null = null
     { warmupOnBoot: false, warmupCron: '0 * * * *' },
     { ...timing, ...overrides },
     { prefix: 'unit' },
+    context,
     redis,
   );
 }
@@ -58,6 +64,18 @@ describe('WarmupService', () => {
       failedCount: 0,
     });
     expect(peak).toBe(timing.warmupConcurrency);
+  });
+
+  it('warms as background work, so the cache counts its misses as prefetches, not as requests', async () => {
+    const registry = new WarmupRegistry();
+    const context = new CacheContext();
+    const seen: boolean[] = [];
+    registry.register('a', () => [{ name: 'a0', warm: async () => void seen.push(context.inBackground()) }]);
+
+    await service(registry, null, {}, context).run('manual');
+
+    expect(seen).toEqual([true]);
+    expect(context.inBackground()).toBe(false);
   });
 
   it('counts and lists failures (thrown, rejected, timed out, unlistable) and finishes the run', async () => {

@@ -10,7 +10,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { VIDCACHE_REDIS, type RedisConnections } from '../cache/index.js';
+import { CacheContext, VIDCACHE_REDIS, type RedisConnections } from '../cache/index.js';
 import { InjectCachePrefix, type CachePrefixOptions } from '../cache/index.js';
 import { delay, withTimeout } from '../common/with-timeout.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
@@ -74,8 +74,9 @@ type Timing = Pick<
  * One run:
  * 1. claim a role: with Redis, take the lock (leader), or wait for the replica holding it (follower);
  *    without Redis, warm alone (memory-only);
- * 2. list every task's items and warm them a few at a time, each bounded by a timeout; a failing
- *    item is logged and counted and the run goes on;
+ * 2. list every task's items and warm them a few at a time, each bounded by a timeout, as background
+ *    work (the cache counts its misses as prefetches); a failing item is logged and counted and the
+ *    run goes on;
  * 3. as leader, mark the cycle done (followers are waiting for it) and release the lock;
  * 4. keep the report (last {@link WARMUP_HISTORY}), count it, log it.
  */
@@ -99,6 +100,7 @@ export class WarmupService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(appConfig.KEY) private readonly app: Pick<AppConfig, 'warmupOnBoot' | 'warmupCron'>,
     @Inject(opsConfig.KEY) private readonly timing: Timing,
     @InjectCachePrefix() cacheOptions: CachePrefixOptions,
+    private readonly context: CacheContext,
     @Optional() @Inject(VIDCACHE_REDIS) redis: RedisConnections | null = null,
   ) {
     if (redis) this.lock = new WarmupLock(redis.client, cacheOptions.prefix, timing.warmupLockTtlMs);
@@ -150,7 +152,9 @@ export class WarmupService implements OnApplicationBootstrap, BeforeApplicationS
     const watchdog = claim.role === 'leader' ? this.keepLock(id) : undefined;
     let tally: Tally;
     try {
-      tally = await this.warmAll();
+      // Background work, for the cache: no request asked for these reads, so their misses count as
+      // prefetches, and an idle replica's own warm-up does not read as a low hit rate.
+      tally = await this.context.runInBackground(() => this.warmAll());
       if (claim.role === 'leader') {
         // Followers still finish without the mark (their wait ends with the lock), but warm again.
         await this.lock!.markDone(id, WARMUP_DONE_TTL_MS).catch((error: Error) =>
