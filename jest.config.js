@@ -41,7 +41,16 @@ const common = {
 /** @type {import('jest').Config} */
 export default {
   projects: [
-    { ...common, displayName: 'unit', rootDir: 'src', testMatch: ['**/*.spec.ts'] },
+    // Unit specs need nothing running; the ones that need Redis or PostgreSQL are named
+    // `*.integration.spec.ts` (still beside their code) and make a project of their own.
+    {
+      ...common,
+      displayName: 'unit',
+      rootDir: 'src',
+      testMatch: ['**/*.spec.ts'],
+      testPathIgnorePatterns: ['\\.integration\\.spec\\.ts$'],
+    },
+    { ...common, displayName: 'integration', rootDir: 'src', testMatch: ['**/*.integration.spec.ts'] },
     { ...common, displayName: 'e2e', rootDir: '.', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
   ],
   testTimeout: 60_000,

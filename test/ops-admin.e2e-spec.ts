@@ -117,7 +117,7 @@ describe('admin API', () => {
     });
   });
 
-  it('GET /admin/cache/stats has the contract shape and the warm-up report', async () => {
+  it('GET /admin/cache/stats has the documented shape and the warm-up report', async () => {
     source.set('s1', 'one');
     const docs = a.get(DocsService);
     await docs.find('s1');

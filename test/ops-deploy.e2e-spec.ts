@@ -119,7 +119,7 @@ describe('deployment files', () => {
   });
 
   describe('Kubernetes', () => {
-    it('probes the contract’s paths, and each answers 200 on a ready replica', async () => {
+    it('probes the documented health paths, and each answers 200 on a ready replica', async () => {
       expect(container.startupProbe.httpGet.path).toBe('/health/live');
       expect(container.livenessProbe.httpGet.path).toBe('/health/live');
       expect(container.readinessProbe.httpGet.path).toBe('/health/ready');
@@ -237,7 +237,7 @@ describe('deployment files', () => {
     const expressions = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
     const names = [...new Set(expressions.flatMap((expr) => expr.match(/\bvidcache_[a-z0-9_]+/g) ?? []))];
 
-    it('queries the contract’s metrics', () => {
+    it('queries the documented metrics', () => {
       for (const name of [
         'vidcache_cache_requests_total',
         'vidcache_cache_load_duration_seconds_bucket',

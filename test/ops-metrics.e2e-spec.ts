@@ -86,7 +86,7 @@ describe('GET /metrics', () => {
     await redis.quit();
   });
 
-  it('is Prometheus text with every metric the contract names, and the process metrics, all prefixed', async () => {
+  it('is Prometheus text with every metric the README names, and the process metrics, all prefixed', async () => {
     const { text, type } = await scrape(a);
     expect(type).toMatch(/^text\/plain; version=0\.0\.4/);
     const types = metricTypes(text);

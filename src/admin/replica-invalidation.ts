@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { VIDCACHE_OPTIONS, VIDCACHE_REDIS, type RedisConnections } from '../cache/index.js';
 import { REPLICA_CONFIRM_TIMEOUT_MS } from './admin.constants.js';
 import type { InvalidateCacheDto } from './dto/invalidate-cache.dto.js';
+import { delay } from '../common/with-timeout.js';
 
 type Client = RedisConnections['client'];
 
@@ -87,7 +88,7 @@ export class ReplicaInvalidation implements OnModuleInit, OnModuleDestroy {
       subscriber
         .subscribe(this.requestChannel, this.ackChannel(this.options.instanceId))
         .catch((error: Error) => this.logger.warn(`cannot listen for admin invalidations: ${error.message}`)),
-      new Promise((resolve) => setTimeout(resolve, REPLICA_CONFIRM_TIMEOUT_MS).unref()),
+      delay(REPLICA_CONFIRM_TIMEOUT_MS),
     ]);
   }
 

@@ -45,26 +45,23 @@ describe('resolveCacheOptions', () => {
 
   it('takes what it is given', () => {
     const now = () => 42;
-    const options = resolveCacheOptions({
+    // Taken as they are:
+    const given = {
       prefix: 'vc.test_1-a',
-      redisUrl: 'rediss://user:secret@redis.internal:6380/2',
       redisOptions: { tls: {} },
       l1: { maxBytes: 1024, maxEntries: 10 },
       l2: { timeoutMs: 50, failureThreshold: 2, cooldownMs: 100, tombstoneTtlMs: 1_000 },
       maxInFlight: 5,
       maxPendingEvictions: 7,
+    };
+    const options = resolveCacheOptions({
+      ...given,
+      redisUrl: 'rediss://user:secret@redis.internal:6380/2',
       now,
       namespaces: { user: {}, video: { l1TtlMs: 60 * MINUTE, l2TtlMs: 60 * MINUTE } },
       policies: { video: { l2TtlMs: 2 * 60 * MINUTE }, reports: { l2TtlMs: MINUTE } },
     });
-    expect(options).toMatchObject({
-      prefix: 'vc.test_1-a',
-      redisOptions: { tls: {} },
-      l1: { maxBytes: 1024, maxEntries: 10 },
-      l2: { timeoutMs: 50, failureThreshold: 2, cooldownMs: 100, tombstoneTtlMs: 1_000 },
-      maxInFlight: 5,
-      maxPendingEvictions: 7,
-    });
+    expect(options).toMatchObject(given);
     expect(options.now).toBe(now);
     expect(options.policies.get('video')).toMatchObject({ l2TtlMs: 2 * 60 * MINUTE, l1TtlMs: 60 * MINUTE });
     expect(options.policies.get('reports')!.l2TtlMs).toBe(MINUTE);

@@ -2,7 +2,7 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { CacheContext } from './cache-context.js';
-import { cacheStatus } from './cache-status.interceptor.js';
+import { cacheStatus } from './cache-status.js';
 
 /** The route `config` key that turns the header off for one route: `@RouteConfig({ cacheStatus: false })`. */
 export const CACHE_STATUS_ROUTE_CONFIG = 'cacheStatus';

@@ -1,4 +1,4 @@
-import { emptyEvictionSet, evictionSetSize, PendingEvictions, type EvictionSet } from './eviction-set.js';
+import { evictionSet, evictionSetSize, PendingEvictions } from './eviction-set.js';
 
 const NAMESPACES = ['user', 'video', 'search'];
 /** Keys look like `p:<namespace>:<rest>`; anything else belongs to no namespace. */
@@ -7,11 +7,11 @@ const namespaceOf = (key: string) => {
   return prefix === 'p' && namespace && NAMESPACES.includes(namespace) ? namespace : undefined;
 };
 const pending = (max = 100) => new PendingEvictions(max, namespaceOf, () => NAMESPACES);
-const set = (partial: Partial<EvictionSet>): EvictionSet => ({ ...emptyEvictionSet(), ...partial });
+const set = evictionSet;
 
 describe('evictionSetSize', () => {
   it('counts keys, patterns, tags and namespaces', () => {
-    expect(evictionSetSize(emptyEvictionSet())).toBe(0);
+    expect(evictionSetSize(evictionSet())).toBe(0);
     expect(
       evictionSetSize(
         set({ keys: ['a', 'b'], patterns: [['user', '*']], tags: ['t'], namespaces: ['video'] }),
@@ -33,7 +33,7 @@ describe('PendingEvictions', () => {
       namespaces: ['search'],
     });
     expect(p.size).toBe(0);
-    expect(p.take()).toEqual(emptyEvictionSet());
+    expect(p.take()).toEqual(evictionSet());
   });
 
   it('stores each key, pattern and tag once', () => {

@@ -14,8 +14,6 @@ export const evictionSet = (parts: Partial<EvictionSet> = {}): EvictionSet => ({
   namespaces: parts.namespaces ?? [],
 });
 
-export const emptyEvictionSet = (): EvictionSet => evictionSet();
-
 export const evictionSetSize = (set: EvictionSet) =>
   set.keys.length + set.patterns.length + set.tags.length + set.namespaces.length;
 

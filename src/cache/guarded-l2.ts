@@ -21,6 +21,9 @@ import type { L2Tier } from './tiers.js';
 
 export type L2Status = 'up' | 'down' | 'disabled';
 
+/** The status of L2, or `disabled` when none is configured (memory-only). */
+export const l2StatusOf = (l2: GuardedL2 | undefined): L2Status => l2?.status ?? 'disabled';
+
 const isTimeout = (error: unknown) => error instanceof Error && /timed? ?out/i.test(error.message);
 
 /**

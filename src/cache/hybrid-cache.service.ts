@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { encodeKey, fullKey, patternGlob, type CacheKey, type KeyPattern } from './cache-keys.js';
 import { CacheStack } from './cache-stack.js';
 import { evictionSet, type EvictionSet } from './eviction-set.js';
-import type { L2Status } from './guarded-l2.js';
+import { l2StatusOf, type L2Status } from './guarded-l2.js';
 import type { WrapOptions } from './load.js';
 import type { CacheNamespace } from './namespaces.js';
 import { statsSnapshot, type CacheStatsSnapshot } from './stats-snapshot.js';
@@ -87,7 +87,7 @@ export class HybridCacheService {
 
   /** Whether calls currently skip L2. */
   get l2Status(): L2Status {
-    return this.stack.l2?.status ?? 'disabled';
+    return l2StatusOf(this.stack.l2);
   }
 
   /** The full Redis key of an entry. */

@@ -28,7 +28,8 @@ export type {
   CachePutOptions,
   CacheConfigOptions,
 } from './decorators/cache-options.types.js';
-export { CacheStatusInterceptor, cacheStatus, CACHE_STATUS_NAME } from './cache-status.interceptor.js';
+export { CacheStatusInterceptor } from './cache-status.interceptor.js';
+export { cacheStatus, CACHE_STATUS_NAME } from './cache-status.js';
 export { CacheStatusHooks, CACHE_STATUS_ROUTE_CONFIG } from './cache-status.hooks.js';
 export {
   CacheableRegistry,

@@ -6,7 +6,7 @@ import {
 } from './cache-stats.js';
 import type { CacheStack } from './cache-stack.js';
 import type { CircuitState } from '../common/circuit-breaker.js';
-import type { L2Status } from './guarded-l2.js';
+import { l2StatusOf, type L2Status } from './guarded-l2.js';
 
 export interface CacheStatsSnapshot {
   overall: { hitRate: number; requests: number; hits: number; misses: number; stale: number; loads: number };
@@ -89,7 +89,7 @@ export function statsSnapshot(stack: CacheStack): CacheStatsSnapshot {
       pressureEvictions,
     },
     l2: {
-      status: l2 ? l2.status : 'disabled',
+      status: l2StatusOf(l2),
       circuit: l2 ? l2.circuit : 'disabled',
       latencyMs: l2?.counters.latencyMs ?? 0,
       reads: l2?.counters.reads ?? 0,

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { memoryOnlyMode, redisMode } from './redis.messages.js';
 import type { RedisAddress, RedisTopology } from './redis-topology.js';
+import { delay } from '../common/with-timeout.js';
 
 /** A connection to a single server (standalone or through Sentinel) or to a Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -45,16 +46,16 @@ export class RedisConnections {
 
 async function closeConnection(connection: RedisClient): Promise<void> {
   if (connection.status === 'end') return;
-  const delay = () => new Promise<false>((resolve) => setTimeout(resolve, QUIT_WAIT_MS, false).unref());
   const ended = new Promise<true>((resolve) => connection.once('end', () => resolve(true)));
   const quit = connection.quit().then(
     () => true,
     () => false,
   );
-  if (!(await Promise.race([quit, delay()]))) connection.disconnect();
+  const waited = () => delay(QUIT_WAIT_MS).then(() => false);
+  if (!(await Promise.race([quit, waited()]))) connection.disconnect();
   // Between two reconnection attempts, disconnect() may never emit 'end': shutdown must not wait
   // on it forever (a pod would hang until killed), so the wait is bounded too.
-  await Promise.race([ended, delay()]);
+  await Promise.race([ended, waited()]);
 }
 
 /** Redacts the password of a Redis URL for logs. */

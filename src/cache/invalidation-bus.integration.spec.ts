@@ -10,7 +10,7 @@ import {
   type HybridHandle,
 } from '../../test/fixtures/redis.js';
 import { BUS_SEGMENT } from './cache.constants.js';
-import { emptyEvictionSet, evictionSetSize, type EvictionSet } from './eviction-set.js';
+import { evictionSet, evictionSetSize, type EvictionSet } from './eviction-set.js';
 import { InvalidationBus, parseBusMessage } from './invalidation-bus.js';
 
 const valid = {
@@ -22,7 +22,7 @@ const valid = {
   namespaces: ['search'],
 };
 const json = (value: unknown) => JSON.stringify(value);
-const set = (partial: Partial<EvictionSet>): EvictionSet => ({ ...emptyEvictionSet(), ...partial });
+const set = evictionSet;
 
 describe('parseBusMessage', () => {
   it('accepts a well-formed message', () => {
@@ -234,7 +234,7 @@ describe('InvalidationBus over Redis', () => {
     await waitFor(() => a.bus.hears(), 2_000);
     const publisher = client();
     const forged = (n: number) =>
-      publisher.publish(channel, JSON.stringify({ v: 1, s: 'replica-x', n, ...emptyEvictionSet() }));
+      publisher.publish(channel, JSON.stringify({ v: 1, s: 'replica-x', n, ...evictionSet() }));
     await forged(1);
     await forged(2);
     await waitFor(() => heartbeats.filter((s) => s === 'replica-x').length === 2, 2_000);
@@ -249,7 +249,7 @@ describe('InvalidationBus over Redis', () => {
 
   it('publishes nothing for an empty eviction', async () => {
     const a = await replica('replica-a');
-    await a.bus.publish(emptyEvictionSet());
+    await a.bus.publish(evictionSet());
     await a.bus.publish(set({ keys: ['p:user:1'] }));
     await observedCount(1);
     expect(a.bus.counters.published).toBe(1);
