@@ -7,7 +7,7 @@ export type CacheKey = KeyPart | readonly KeyPart[];
 
 /** Marks "any sequence of characters" in a {@link KeyPattern}; every other part matches literally. */
 export const ANY = Symbol('vidcache.any');
-/** A pattern relative to a namespace, e.g. `['user-videos', userId, ANY]`. */
+/** A pattern relative to a namespace, e.g. `['owner-items', ownerId, ANY]`. */
 export type KeyPattern = readonly (KeyPart | typeof ANY)[];
 
 /** Relative keys longer than this are replaced by a hash, so Redis keys stay short and bounded. */

@@ -14,5 +14,5 @@ export const TAG_SEGMENT = '%tag';
 /** The pub/sub channel suffix of the invalidation bus: `<prefix>:%bus`. */
 export const BUS_SEGMENT = '%bus';
 
-/** Namespace names: lower-case words joined by dashes (`video-status`). */
+/** Namespace names: lower-case words joined by dashes (`order-lines`). */
 export const NAMESPACE_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;

@@ -30,7 +30,7 @@ export class HybridCacheService {
    * it in both tiers and returns it. Values returned are immutable; see `immutable-value.ts`.
    *
    * @example
-   * const video = await cache.wrap('video', ['video', id], () => repository.findById(id));
+   * const video = await cache.wrap(VIDEO_NAMESPACE, videoKey(id), () => repository.findById(id));
    */
   wrap<T>(
     namespace: string,
@@ -100,7 +100,7 @@ export class HybridCacheService {
    * (see {@link keyOf}), without counting a read: the one way for tests and operators to look
    * inside L1.
    *
-   * @example cache.inL1(cache.keyOf('video', ['video', id]))
+   * @example cache.inL1(cache.keyOf(VIDEO_NAMESPACE, videoKey(id)))
    */
   inL1(fullKey: string): boolean {
     const ns = this.stack.namespaces.ofKey(fullKey);

@@ -6,7 +6,7 @@ import type { CacheConfigOptions } from './cache-options.types.js';
  * Class-level defaults (namespace, TTL) for the cache decorators of its methods.
  *
  * @example
- * @CacheConfig({ namespace: 'video' })
+ * @CacheConfig({ namespace: VIDEO_NAMESPACE })
  * @Injectable()
  * export class VideosService { ... }
  */

@@ -6,8 +6,8 @@ import type { AsyncMethodDecorator, CacheEvictOptions } from './cache-options.ty
  * `beforeInvocation`. May be repeated on one method, for several namespaces.
  *
  * @example
- * @CacheEvict({ namespace: 'video', key: (id: string) => ['video', id] })
- * @CacheEvict({ namespace: 'search', allEntries: true })
+ * @CacheEvict({ namespace: VIDEO_NAMESPACE, key: (id: string) => videoKey(id) })
+ * @CacheEvict({ namespace: SEARCH_NAMESPACE, allEntries: true })
  * async updateVideo(id: string, patch: UpdateVideoDto): Promise<Video> { ... }
  */
 export function CacheEvict<A extends unknown[] = []>(

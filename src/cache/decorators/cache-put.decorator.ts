@@ -5,7 +5,7 @@ import type { AsyncMethodDecorator, CachePutOptions } from './cache-options.type
  * Always calls the method, then stores its result (replacing the entry on every replica).
  *
  * @example
- * @CachePut({ namespace: 'user', key: (user: User) => ['user', user.id] })
+ * @CachePut({ namespace: USER_NAMESPACE, key: (user: User) => profileKey(user.id) })
  * createUser(dto: CreateUserDto): Promise<User> { ... }
  */
 export function CachePut<A extends unknown[], R>(options: CachePutOptions<A, R>): AsyncMethodDecorator<A, R> {

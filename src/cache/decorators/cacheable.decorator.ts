@@ -6,7 +6,7 @@ import type { AsyncMethodDecorator, CacheableOptions } from './cache-options.typ
  * same key run it once. The decorator only records metadata; `CacheExplorer` wires it at bootstrap.
  *
  * @example
- * @Cacheable({ namespace: 'video', key: (id: string) => ['video', id] })
+ * @Cacheable({ namespace: VIDEO_NAMESPACE, key: (id: string) => videoKey(id) })
  * findVideo(id: string): Promise<Video | null> { return this.repository.findById(id); }
  */
 export function Cacheable<A extends unknown[] = [], R = unknown>(
