@@ -1,0 +1,11 @@
+/** The tracer the cache's own spans come from (instrumentation scope name). */
+export const CACHE_TRACER = 'vidcache.cache';
+
+/** The service name when `OTEL_SERVICE_NAME` (or `service.name` in `OTEL_RESOURCE_ATTRIBUTES`) says none. */
+export const DEFAULT_SERVICE_NAME = 'vidcache';
+
+/**
+ * Modules the ESM loader hook wraps so the instrumentations can patch them; every other module is
+ * left alone (wrapping costs startup time and can break modules that inspect their own exports).
+ */
+export const INSTRUMENTED_MODULES = ['pg', 'ioredis', 'fastify'] as const;
