@@ -1,8 +1,8 @@
-import { AppProcess, buildIfNeeded } from './fixtures/app-process.js';
+import { AppProcess, buildIfNeeded, replicaEnv } from './fixtures/app-process.js';
 import { createTestDatabase, type TestDatabase } from './fixtures/database.js';
 import { waitFor } from './fixtures/deferred.js';
 import { OtlpReceiver, type ReceivedSpan } from './fixtures/otlp-receiver.js';
-import { deletePrefix, rawClient, TEST_REDIS_URL, uniquePrefix } from './fixtures/redis.js';
+import { deletePrefix, rawClient, uniquePrefix } from './fixtures/redis.js';
 
 const ADMIN_TOKEN = 'tracing-test-admin-token-0123456789';
 const VIDEO = '/videos/vid_000007';
@@ -48,15 +48,7 @@ describe('OpenTelemetry traces across two replicas', () => {
     await receiver.start();
     database = await createTestDatabase();
     const env = (service: string) => ({
-      REDIS_URL: TEST_REDIS_URL,
-      CACHE_PREFIX: prefix,
-      DATABASE_URL: database.url,
-      SEED_ON_START: 'true',
-      SEED_SCALE: '0.01',
-      ADMIN_TOKEN,
-      WARMUP_ON_BOOT: 'false',
-      PREDICTIVE_WARMING: 'false',
-      SHUTDOWN_DRAIN_MS: '0',
+      ...replicaEnv({ prefix, databaseUrl: database.url, adminToken: ADMIN_TOKEN }),
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_SERVICE_NAME: service,
@@ -148,6 +140,11 @@ describe('OpenTelemetry traces across two replicas', () => {
     expect(remote!.traceId).toBe(write.traceId);
     expect(publish!.links.length).toBeGreaterThanOrEqual(1);
     expect(publish!.links.every((link) => link.traceId === write.traceId)).toBe(true);
+
+    // Probes (polled while the replicas started) are not traced.
+    expect(receiver.spans.some((s) => String(s.attributes['url.path'] ?? '').startsWith('/health/'))).toBe(
+      false,
+    );
 
     // B measured how long the eviction took to reach it.
     const stats = (await (

@@ -34,6 +34,13 @@ describe('cache spans', () => {
     return handle.cache;
   };
   const spans = () => exporter.getFinishedSpans();
+  /** Runs `fn` in a recording span, as an HTTP request's span would be. */
+  const inRequest = <T>(fn: () => Promise<T>) =>
+    trace.getTracer('test').startActiveSpan('request', async (span) => {
+      const result = await fn();
+      span.end();
+      return result;
+    });
 
   it('without an SDK the guard is off, and reads, hits and evictions make no span', async () => {
     const cache = await open(false);
@@ -49,16 +56,35 @@ describe('cache spans', () => {
     const cache = await open(true);
     expect(cacheTracing.on).toBe(true);
 
-    await cache.wrap('item', 'k', async () => 'v');
-    await cache.wrap('item', 'k', async () => 'other');
+    await inRequest(() => cache.wrap('item', 'k', async () => 'v'));
+    await inRequest(() => cache.wrap('item', 'k', async () => 'other'));
 
-    const [miss, hit] = spans();
+    const [miss, hit] = spans().filter((s) => s.name !== 'request');
     expect(miss!.name).toBe('cache.read item');
     expect(miss!.attributes).toMatchObject({ [A.namespace]: 'item', [A.tier]: 'miss', [A.joined]: false });
     expect(miss!.attributes[A.loadMs]).toEqual(expect.any(Number));
     expect(hit!.name).toBe('cache.read item');
     expect(hit!.attributes).toMatchObject({ [A.tier]: 'l1' });
-    expect(spans()).toHaveLength(2);
+    expect(spans()).toHaveLength(4);
+  });
+
+  it('an L1 hit outside a recording span (no request, or one the sampler dropped) makes no span', async () => {
+    const cache = await open(true);
+    await cache.wrap('item', 'k', async () => 'v');
+    exporter.reset();
+
+    await cache.wrap('item', 'k', async () => 'other');
+    const unsampled = trace.wrapSpanContext({
+      traceId: 'a'.repeat(32),
+      spanId: 'b'.repeat(16),
+      traceFlags: 0,
+    });
+    await context.with(trace.setSpan(context.active(), unsampled), () =>
+      cache.wrap('item', 'k', async () => 'x'),
+    );
+
+    expect(spans()).toEqual([]);
+    expect(cache.stats().namespaces.item!.l1.hits).toBe(2);
   });
 
   it('a read that joins a load in flight says so, and carries the duration of the load it joined', async () => {

@@ -75,8 +75,13 @@ export class CacheTracing {
     this.tracer = trace.getTracer(CACHE_TRACER);
   }
 
-  /** An L1 hit: a span that starts and ends at once. */
+  /**
+   * An L1 hit: a span that starts and ends at once, inside the trace that asked (an HTTP request).
+   * Outside a recording span (a request the sampler dropped, or no request at all) none is made: a
+   * parent-based sampler would drop it anyway, and creating it costs the SDK microseconds per hit.
+   */
   l1Hit(namespace: string): void {
+    if (!trace.getActiveSpan()?.isRecording()) return;
     this.tracer
       .startSpan(`cache.read ${namespace}`, {
         attributes: { [CACHE_SPAN_ATTRIBUTE.namespace]: namespace, [CACHE_SPAN_ATTRIBUTE.tier]: 'l1' },

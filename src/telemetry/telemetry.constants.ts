@@ -9,3 +9,10 @@ export const DEFAULT_SERVICE_NAME = 'vidcache';
  * left alone (wrapping costs startup time and can break modules that inspect their own exports).
  */
 export const INSTRUMENTED_MODULES = ['pg', 'ioredis', 'fastify'] as const;
+
+/**
+ * Requests that are not traced: probes and scrapes arrive every few seconds from every kubelet and
+ * Prometheus, and a trace of each would drown the requests worth reading.
+ */
+export const isUntracedPath = (url: string | undefined): boolean =>
+  url !== undefined && (url === '/metrics' || url.startsWith('/health/'));

@@ -6,7 +6,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { createAddHookMessageChannel } from 'import-in-the-middle';
 import { register as registerSyncHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs';
 import { register } from 'node:module';
-import { DEFAULT_SERVICE_NAME, INSTRUMENTED_MODULES } from './telemetry.constants.js';
+import { DEFAULT_SERVICE_NAME, INSTRUMENTED_MODULES, isUntracedPath } from './telemetry.constants.js';
 
 /**
  * Starts the OpenTelemetry SDK for traces, configured by the standard `OTEL_*` variables (endpoint,
@@ -23,12 +23,17 @@ export async function startTracing(): Promise<void> {
     ...(process.env.OTEL_METRICS_EXPORTER ? {} : { metricReaders: [] }),
     ...(process.env.OTEL_LOGS_EXPORTER ? {} : { logRecordProcessors: [] }),
     instrumentations: [
-      new HttpInstrumentation(),
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => isUntracedPath(request.url) }),
       // Fastify's own instrumentation (the contrib one is deprecated for Fastify 5), attached to
       // every Fastify instance when it is created, so Nest's adapter needs no change. The request
       // and route-handler spans only: a span per lifecycle hook would be a dozen per request.
-      new FastifyOtelInstrumentation({ registerOnInitialization: true, instrumentHooks: false }),
-      new PgInstrumentation(),
+      new FastifyOtelInstrumentation({
+        registerOnInitialization: true,
+        instrumentHooks: false,
+        ignorePaths: (route) => isUntracedPath(route.url),
+      }),
+      // Queries outside any traced work (pool housekeeping) would each be a trace of their own.
+      new PgInstrumentation({ requireParentSpan: true }),
       new IORedisInstrumentation(),
     ],
   });
