@@ -101,7 +101,8 @@ describe('OpenTelemetry traces across two replicas', () => {
           (s) => s.attributes['cache.eviction.origin'] === 'remote',
         ) &&
         requestSpan('vidcache-a', 'PATCH', VIDEO) !== undefined &&
-        spansOf('vidcache-a', 'cache.read video').length >= 2,
+        spansOf('vidcache-a', 'cache.read video').length >= 2 &&
+        spansOf('vidcache-b', 'cache.read video').length >= 1,
       15_000,
     );
 
@@ -121,6 +122,9 @@ describe('OpenTelemetry traces across two replicas', () => {
     // The hit: tier l1, a trace of its own.
     expect(hit!.attributes).toMatchObject({ 'cache.tier': 'l1' });
     expect(hit!.traceId).not.toBe(miss!.traceId);
+
+    // B found A's value in Redis.
+    expect(spansOf('vidcache-b', 'cache.read video')[0]!.attributes).toMatchObject({ 'cache.tier': 'l2' });
 
     // The write: its request's trace holds the bus message A published and, on B, the message
     // received and the eviction applied.

@@ -106,6 +106,24 @@ describe('cache spans', () => {
     expect(reads[1]!.attributes[A.loadMs]).toBe(reads[0]!.attributes[A.loadMs]);
   });
 
+  it('a stale value served because the source failed is tier stale', async () => {
+    const clock = new FakeClock();
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    trace.setGlobalTracerProvider(
+      new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }),
+    );
+    handle = await createHybrid({ policies, now: clock.now });
+    await handle.cache.wrap('item', 'k', async () => 'old');
+    clock.advance(MINUTE + 1_000);
+    exporter.reset();
+
+    await expect(handle.cache.wrap('item', 'k', () => Promise.reject(new Error('down')))).resolves.toBe(
+      'old',
+    );
+
+    expect(spans().map((s) => s.attributes[A.tier])).toEqual(['stale']);
+  });
+
   it('a failed load marks its read span as an error', async () => {
     const cache = await open(true);
 
