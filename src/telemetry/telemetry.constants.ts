@@ -1,6 +1,3 @@
-/** The tracer the cache's own spans come from (instrumentation scope name). */
-export const CACHE_TRACER = 'vidcache.cache';
-
 /** The service name when `OTEL_SERVICE_NAME` (or `service.name` in `OTEL_RESOURCE_ATTRIBUTES`) says none. */
 export const DEFAULT_SERVICE_NAME = 'vidcache';
 
@@ -11,8 +8,7 @@ export const DEFAULT_SERVICE_NAME = 'vidcache';
 export const INSTRUMENTED_MODULES = ['pg', 'ioredis', 'fastify'] as const;
 
 /**
- * Requests that are not traced: probes and scrapes arrive every few seconds from every kubelet and
- * Prometheus, and a trace of each would drown the requests worth reading.
+ * Requests that are not traced (a path, or a prefix ending in `/`): probes and scrapes arrive every
+ * few seconds from every kubelet and Prometheus, and a trace of each would drown the ones worth reading.
  */
-export const isUntracedPath = (url: string | undefined): boolean =>
-  url !== undefined && (url === '/metrics' || url.startsWith('/health/'));
+export const UNTRACED_PATHS = ['/metrics', '/health/'] as const;

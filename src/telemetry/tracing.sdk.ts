@@ -6,7 +6,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { createAddHookMessageChannel } from 'import-in-the-middle';
 import { register as registerSyncHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs';
 import { register } from 'node:module';
-import { DEFAULT_SERVICE_NAME, INSTRUMENTED_MODULES, isUntracedPath } from './telemetry.constants.js';
+import { DEFAULT_SERVICE_NAME, INSTRUMENTED_MODULES, UNTRACED_PATHS } from './telemetry.constants.js';
 
 /**
  * Starts the OpenTelemetry SDK for traces, configured by the standard `OTEL_*` variables (endpoint,
@@ -19,7 +19,7 @@ import { DEFAULT_SERVICE_NAME, INSTRUMENTED_MODULES, isUntracedPath } from './te
 export async function startTracing(): Promise<void> {
   const acknowledged = hookEsmImports();
   const sdk = new NodeSDK({
-    serviceName: process.env.OTEL_SERVICE_NAME ? undefined : DEFAULT_SERVICE_NAME,
+    serviceName: named(process.env) ? undefined : DEFAULT_SERVICE_NAME,
     ...(process.env.OTEL_METRICS_EXPORTER ? {} : { metricReaders: [] }),
     ...(process.env.OTEL_LOGS_EXPORTER ? {} : { logRecordProcessors: [] }),
     instrumentations: [
@@ -43,6 +43,16 @@ export async function startTracing(): Promise<void> {
   // signal loses at most the last batch delay's worth (OTEL_BSP_SCHEDULE_DELAY).
   process.once('beforeExit', () => void sdk.shutdown());
 }
+
+/** Whether the standard variables name the service (a name given here would override them). */
+const named = (env: NodeJS.ProcessEnv) =>
+  Boolean(env.OTEL_SERVICE_NAME) || /(^|,)\s*service\.name=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '');
+
+const isUntracedPath = (url: string | undefined): boolean =>
+  url !== undefined &&
+  UNTRACED_PATHS.some((path) =>
+    path.endsWith('/') ? url.startsWith(path) : url === path || url.startsWith(`${path}?`),
+  );
 
 /**
  * `pg` and `ioredis` are imported by ES modules, which `require` hooks never see: the loader hook of
