@@ -33,4 +33,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Node runs as PID 1 and handles SIGTERM itself (Nest shutdown hooks: readiness 503, drain, close).
-CMD ["node", "--enable-source-maps", "dist/main.js"]
+# The preload starts OpenTelemetry tracing before the app loads, only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+CMD ["node", "--enable-source-maps", "--import", "./dist/telemetry/preload.js", "dist/main.js"]

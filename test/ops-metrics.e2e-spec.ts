@@ -6,6 +6,7 @@ import { ReadinessState } from '../src/health/readiness-state.js';
 import { CacheAlertMonitor } from '../src/metrics/cache-alert.monitor.js';
 import { WarmupTask } from '../src/warmup/warmup-task.decorator.js';
 import type { WarmupItem } from '../src/warmup/warmup.types.js';
+import { waitFor } from './fixtures/deferred.js';
 import { closeAll, createOpsApp } from './fixtures/ops-app.js';
 import { metricTypes, parseMetrics, sampleValue, type PromSample } from './fixtures/prometheus.js';
 import { deletePrefix, rawClient, TEST_REDIS_URL, uniquePrefix } from './fixtures/redis.js';
@@ -103,6 +104,11 @@ describe('GET /metrics', () => {
       vidcache_cache_l1_entries: 'gauge',
       vidcache_warmup_runs_total: 'counter',
       vidcache_http_request_duration_seconds: 'histogram',
+      vidcache_cache_stale_age_seconds: 'histogram',
+      vidcache_cache_bus_eviction_delay_seconds: 'histogram',
+      vidcache_cache_source_time_saved_seconds_total: 'counter',
+      vidcache_cache_bytes_total: 'counter',
+      vidcache_cache_bus_malformed_total: 'counter',
     });
     expect(types.get('vidcache_process_cpu_user_seconds_total')).toBe('counter');
     expect(types.get('vidcache_nodejs_heap_size_used_bytes')).toBe('gauge');
@@ -145,6 +151,43 @@ describe('GET /metrics', () => {
     for (const sample of first.filter((s) => s.name.endsWith('_total'))) {
       expect(sampleValue(second, sample.name, sample.labels)).toBeGreaterThanOrEqual(sample.value);
     }
+  });
+
+  it('measures on B the delay of an eviction A published, and exports it as the stats count it', async () => {
+    await a.get(ThingsService).find('d1');
+    await b.get(ThingsService).find('d1');
+    const before = b.get(HybridCacheService).stats().evictionDelays.count;
+
+    await a.get(HybridCacheService).delete('thing', ['thing', 'd1']);
+    await waitFor(() => b.get(HybridCacheService).stats().evictionDelays.count > before, 5_000);
+
+    const { samples } = await scrape(b);
+    const delays = b.get(HybridCacheService).stats().evictionDelays;
+    expect(sampleValue(samples, 'vidcache_cache_bus_eviction_delay_seconds_count')).toBe(delays.count);
+    expect(sampleValue(samples, 'vidcache_cache_bus_eviction_delay_seconds_sum')).toBeCloseTo(delays.sum, 9);
+    // A replica does not measure its own messages.
+    expect(a.get(HybridCacheService).stats().evictionDelays.count).toBe(0);
+  });
+
+  it('exports the bytes hits served beside those loaded, and the source time hits saved, per namespace', async () => {
+    const things = a.get(ThingsService);
+    await things.find('s1');
+    await things.find('s1');
+
+    const { samples } = await scrape(a);
+    const stats = a.get(HybridCacheService).stats().namespaces.thing!;
+    expect(stats.hitBytes).toBeGreaterThan(0);
+    expect(sampleValue(samples, 'vidcache_cache_bytes_total', { namespace: 'thing', result: 'hit' })).toBe(
+      stats.hitBytes,
+    );
+    expect(sampleValue(samples, 'vidcache_cache_bytes_total', { namespace: 'thing', result: 'miss' })).toBe(
+      stats.missBytes,
+    );
+    // Loads take at least 3 ms here, so the last hit alone saved at least that.
+    expect(stats.sourceTimeSavedMs).toBeGreaterThanOrEqual(3);
+    expect(
+      sampleValue(samples, 'vidcache_cache_source_time_saved_seconds_total', { namespace: 'thing' }),
+    ).toBeCloseTo(stats.sourceTimeSavedMs / 1000, 6);
   });
 
   it('exports the cache’s load-duration buckets exactly as the cache counted them', async () => {

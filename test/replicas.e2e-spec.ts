@@ -1,26 +1,13 @@
 import { performance } from 'node:perf_hooks';
-import { AppProcess, buildIfNeeded } from './fixtures/app-process.js';
+import { AppProcess, buildIfNeeded, replicaEnv } from './fixtures/app-process.js';
 import { createTestDatabase, type TestDatabase } from './fixtures/database.js';
-import { deletePrefix, rawClient, TEST_REDIS_URL, uniquePrefix } from './fixtures/redis.js';
+import { deletePrefix, rawClient, uniquePrefix } from './fixtures/redis.js';
 
 const ADMIN_TOKEN = 'replicas-test-admin-token-0123456789';
 
 /** Three replicas of the built service on one Redis and one PostgreSQL database, as behind a load balancer. */
 async function startReplicas(prefix: string, database: TestDatabase, extra: Record<string, string> = {}) {
-  const env = {
-    REDIS_URL: TEST_REDIS_URL,
-    CACHE_PREFIX: prefix,
-    DATABASE_URL: database.url,
-    // A server database is seeded only when asked.
-    SEED_ON_START: 'true',
-    SEED_SCALE: '0.01',
-    ADMIN_TOKEN,
-    WARMUP_ON_BOOT: 'false',
-    RATE_LIMIT_MAX: '1000000',
-    SHUTDOWN_DRAIN_MS: '0',
-    PREDICTIVE_WARMING: 'false',
-    ...extra,
-  };
+  const env = { ...replicaEnv({ prefix, databaseUrl: database.url, adminToken: ADMIN_TOKEN }), ...extra };
   // The first seeds the empty database; the others find it seeded.
   const first = new AppProcess(env);
   await first.start();

@@ -7,7 +7,8 @@ import {
 } from '@nestjs/common';
 import { CacheContext } from './cache-context.js';
 import type { ResolvedCacheOptions } from './cache-options.js';
-import { LoadDurationHistogram } from './cache-stats.js';
+import { BucketHistogram, LoadDurationHistogram, STALE_AGE_BUCKETS } from './cache-stats.js';
+import { cacheTracing } from './cache-tracing.js';
 import { BUS_SEGMENT, VIDCACHE_OPTIONS, VIDCACHE_REDIS } from './cache.constants.js';
 import { FailSafeThrottle } from './fail-safe.js';
 import { EvictionGate } from './eviction-gate.js';
@@ -48,6 +49,7 @@ export class CacheStack implements OnModuleInit, BeforeApplicationShutdown {
   readonly namespaces: NamespaceRegistry;
   readonly flights: Flights;
   readonly histogram = new LoadDurationHistogram();
+  readonly staleAges = new BucketHistogram(STALE_AGE_BUCKETS);
   readonly failSafe: FailSafeThrottle;
   readonly reads: ReadThroughHandler;
   readonly writes: WritePath;
@@ -58,6 +60,7 @@ export class CacheStack implements OnModuleInit, BeforeApplicationShutdown {
     context: CacheContext,
   ) {
     const now = options.now;
+    cacheTracing.detect();
     this.l1 = new MemoryStore(options);
     this.namespaces = new NamespaceRegistry(options, this.l1);
     this.flights = new Flights(options.maxInFlight);
@@ -92,6 +95,7 @@ export class CacheStack implements OnModuleInit, BeforeApplicationShutdown {
       reader,
       gate,
       histogram: this.histogram,
+      staleAges: this.staleAges,
       now,
     };
     this.reads = new ReadThroughHandler(deps, this.flights, context, this.bus);

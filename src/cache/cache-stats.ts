@@ -26,22 +26,72 @@ export class NamespaceCounters {
   l1Writes = 0;
   evictions = 0;
   decodeErrors = 0;
+  /** Bytes served by hits (L1, L2) and by loads from the source, for the byte hit ratio. */
+  hitBytes = 0;
+  missBytes = 0;
+  /** Source time saved by hits, as settled by {@link settleTimeSaved}, in ms. */
+  savedMsSettled = 0;
+  /** Hits already priced into `savedMsSettled`. */
+  hitsSettled = 0;
+  /** Moving average of load durations (ms): the price of one hit. */
+  loadMsAverage = 0;
+}
+
+/**
+ * Source time saved by hits: each hit saved one load, priced at the moving average load duration.
+ * Priced lazily (when a load changes the average, and when read), so a hit costs nothing more
+ * than its counter; the total only grows, as a Prometheus counter must.
+ */
+export function settleTimeSaved(c: NamespaceCounters): number {
+  const hits = c.l1Hits + c.l2Hits;
+  c.savedMsSettled += (hits - c.hitsSettled) * c.loadMsAverage;
+  c.hitsSettled = hits;
+  return c.savedMsSettled;
+}
+
+/** A load took `ms`: hits so far are priced at the old average, later ones at the new. */
+export function observeLoadMs(c: NamespaceCounters, ms: number): void {
+  settleTimeSaved(c);
+  c.loadMsTotal += ms;
+  c.loadMsAverage = c.loadMsAverage === 0 ? ms : c.loadMsAverage * 0.9 + ms * 0.1;
 }
 
 /** Upper bounds (seconds) of the load-duration histogram buckets. */
 export const LOAD_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export class LoadDurationHistogram {
-  readonly counts: number[] = Array.from({ length: LOAD_DURATION_BUCKETS.length + 1 }, () => 0);
+/** Upper bounds (seconds) of the stale-age histogram: how long past its freshness a served value was. */
+export const STALE_AGE_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600];
+
+/** Upper bounds (seconds) of the eviction-delay histogram: publication on one replica to application on another. */
+export const EVICTION_DELAY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+
+/** A histogram counted with plain increments (exported as it is by the metrics module). */
+export class BucketHistogram {
+  readonly counts: number[];
   sum = 0;
   count = 0;
 
+  constructor(readonly buckets: readonly number[]) {
+    this.counts = Array.from({ length: buckets.length + 1 }, () => 0);
+  }
+
   observe(seconds: number): void {
     let i = 0;
-    while (i < LOAD_DURATION_BUCKETS.length && seconds > LOAD_DURATION_BUCKETS[i]!) i++;
+    while (i < this.buckets.length && seconds > this.buckets[i]!) i++;
     this.counts[i]!++;
     this.sum += seconds;
     this.count++;
+  }
+
+  /** A copy, for a snapshot. */
+  snapshot(): { buckets: readonly number[]; counts: readonly number[]; sum: number; count: number } {
+    return { buckets: this.buckets, counts: [...this.counts], sum: this.sum, count: this.count };
+  }
+}
+
+export class LoadDurationHistogram extends BucketHistogram {
+  constructor() {
+    super(LOAD_DURATION_BUCKETS);
   }
 }
 
@@ -70,6 +120,12 @@ export interface TierCounts {
 
 export interface NamespaceStatsSnapshot {
   hitRate: number;
+  /** Share of the bytes read that hits served (L1 and L2), beside the share of requests (`hitRate`). */
+  byteHitRate: number;
+  hitBytes: number;
+  missBytes: number;
+  /** Estimated time the source would have spent on what hits served: hits × moving average load duration. */
+  sourceTimeSavedMs: number;
   requests: number;
   l1: TierCounts;
   l2: TierCounts;
@@ -117,6 +173,10 @@ export function namespaceSnapshot(
   const requests = hits + c.misses + c.coalesced;
   return {
     hitRate: hitRate(hits, requests),
+    byteHitRate: hitRate(c.hitBytes, c.hitBytes + c.missBytes),
+    hitBytes: c.hitBytes,
+    missBytes: c.missBytes,
+    sourceTimeSavedMs: settleTimeSaved(c),
     requests,
     l1: { hits: c.l1Hits, misses: requests - c.l1Hits },
     l2: { hits: c.l2Hits, misses: c.misses },

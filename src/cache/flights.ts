@@ -17,6 +17,8 @@ export interface Flight {
   /** The entry may carry tags, so a tag eviction must invalidate it. */
   readonly tagged: boolean;
   promise?: Promise<LoadResult>;
+  /** How long the source took, once it answered (for the read spans of everyone who joined). */
+  loadMs?: number;
 }
 
 /** `op()`, with a synchronous throw turned into a rejection, as an `async` function would. */

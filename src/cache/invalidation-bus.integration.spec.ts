@@ -60,6 +60,25 @@ describe('parseBusMessage', () => {
     expect(parseBusMessage(raw)).toBeUndefined();
   });
 
+  it("accepts the sender's clock and a W3C traceparent, and rejects malformed ones (older messages have neither)", () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    expect(parseBusMessage(json({ ...valid, t: 1_700_000_000_000, tp: traceparent }))).toEqual({
+      ...valid,
+      t: 1_700_000_000_000,
+      tp: traceparent,
+    });
+    for (const bad of [
+      { t: -1 },
+      { t: '1' },
+      { t: null },
+      { tp: 'x' },
+      { tp: traceparent.toUpperCase() },
+      { tp: 1 },
+    ]) {
+      expect(parseBusMessage(json({ ...valid, ...bad }))).toBeUndefined();
+    }
+  });
+
   it('never evaluates what a message carries, and a __proto__ key pollutes nothing', () => {
     const exits = jest.spyOn(process, 'exit').mockImplementation(() => {
       throw new Error('process.exit was called');
@@ -179,6 +198,7 @@ describe('InvalidationBus over Redis', () => {
       v: 1,
       s: 'replica-a',
       n: expect.any(Number),
+      t: expect.any(Number),
       keys: ['p:user:1', 'p:user:2'],
       patterns: [['video', 'list:*']],
       tags: ['t'],
@@ -191,6 +211,9 @@ describe('InvalidationBus over Redis', () => {
       namespaces: ['search'],
     });
     expect(b.bus.counters.received).toBe(1);
+    // The delay from A's publication to B's application is measured on B, once per message.
+    expect(b.bus.evictionDelays.count).toBe(1);
+    expect(a.bus.evictionDelays.count).toBe(0);
   });
 
   it('every replica sends heartbeats, and hears the channel (its own included) once subscribed', async () => {

@@ -1,7 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { Cluster } from 'ioredis';
 import type { RedisClient } from '../redis/redis-connections.js';
+import type { SpanContext } from '@opentelemetry/api';
 import { busDeaf, busGap, busResubscribed } from './cache.messages.js';
+import { BucketHistogram, EVICTION_DELAY_BUCKETS } from './cache-stats.js';
+import { cacheTracing } from './cache-tracing.js';
 import { coarseClock } from './coarse-clock.js';
 import { evictionSet, evictionSetSize, type EvictionSet } from './eviction-set.js';
 
@@ -15,7 +18,17 @@ interface BusMessage extends EvictionSet {
    * skipped has lost a message without its connection closing, and drops its L1.
    */
   readonly n?: number;
+  /**
+   * When the sender published it (its wall clock, ms since the epoch): a listener measures how long
+   * the eviction took to reach it. Evictions only; absent from heartbeats and older senders.
+   */
+  readonly t?: number;
+  /** The W3C `traceparent` of the sender's publish span, while it traces: the eviction joins that trace. */
+  readonly tp?: string;
 }
+
+/** A W3C traceparent: version, trace id, parent span id, flags (lower-case hex). */
+const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 
 const MAX_ITEMS_PER_MESSAGE = 1_000;
 /** Senders remembered for the sequence check; past this the record starts over. */
@@ -42,6 +55,8 @@ export function parseBusMessage(raw: string): BusMessage | undefined {
   if (m.v !== 1 || typeof m.s !== 'string' || !isStringArray(m.keys) || !patternsOk) return undefined;
   if (!isStringArray(m.tags) || !isStringArray(m.namespaces)) return undefined;
   if (m.n !== undefined && !(Number.isSafeInteger(m.n) && (m.n as number) > 0)) return undefined;
+  if (m.t !== undefined && !(Number.isFinite(m.t) && (m.t as number) > 0)) return undefined;
+  if (m.tp !== undefined && !(typeof m.tp === 'string' && TRACEPARENT.test(m.tp))) return undefined;
   return m as unknown as BusMessage;
 }
 
@@ -65,7 +80,15 @@ export interface BusTiming {
 export class InvalidationBus {
   private readonly logger = new Logger(InvalidationBus.name);
   private batch:
-    { keys: string[]; patterns: [string, string][]; tags: string[]; namespaces: string[] } | undefined;
+    | {
+        keys: string[];
+        patterns: [string, string][];
+        tags: string[];
+        namespaces: string[];
+        /** The writes that asked for these evictions, while tracing. */
+        causes: SpanContext[];
+      }
+    | undefined;
   private flushing: Promise<void> | undefined;
   private interrupted = false;
   private closed = false;
@@ -92,6 +115,8 @@ export class InvalidationBus {
     deafPeriods: 0,
     deafMs: 0,
   };
+  /** Delay from another replica's publication of an eviction to its application here (sender's clock). */
+  readonly evictionDelays = new BucketHistogram(EVICTION_DELAY_BUCKETS);
 
   constructor(
     private readonly publisher: RedisClient,
@@ -144,7 +169,9 @@ export class InvalidationBus {
   /** Queues evictions for the next message; resolves once that message is published. */
   publish(set: EvictionSet): Promise<void> {
     if (evictionSetSize(set) === 0) return Promise.resolve();
-    this.batch ??= { keys: [], patterns: [], tags: [], namespaces: [] };
+    this.batch ??= { keys: [], patterns: [], tags: [], namespaces: [], causes: [] };
+    const cause = cacheTracing.on ? cacheTracing.cause() : undefined;
+    if (cause) this.batch.causes.push(cause);
     this.batch.keys.push(...set.keys);
     this.batch.patterns.push(...set.patterns.map(([n, g]) => [n, g] as [string, string]));
     this.batch.tags.push(...set.tags);
@@ -158,20 +185,23 @@ export class InvalidationBus {
     this.batch = undefined;
     this.flushing = undefined;
     if (!batch) return;
-    for (const message of this.split(batch)) {
-      await this.send(message);
+    const { causes, ...evictions } = batch;
+    for (const message of this.split(evictions)) {
+      if (cacheTracing.on) await cacheTracing.publish(causes, (tp) => this.send({ ...message, tp }));
+      else await this.send(message);
       this.counters.published++;
     }
   }
 
-  private *split(batch: NonNullable<InvalidationBus['batch']>): Generator<BusMessage> {
+  private *split(batch: Omit<NonNullable<InvalidationBus['batch']>, 'causes'>): Generator<BusMessage> {
     const { keys, ...rest } = batch;
+    const t = Date.now();
     let first = true;
     for (let i = 0; i < keys.length || first; i += MAX_ITEMS_PER_MESSAGE) {
       const chunk = keys.slice(i, i + MAX_ITEMS_PER_MESSAGE);
       yield first
-        ? { v: 1, s: this.instanceId, keys: chunk, ...rest }
-        : { v: 1, s: this.instanceId, ...evictionSet({ keys: chunk }) };
+        ? { v: 1, s: this.instanceId, t, keys: chunk, ...rest }
+        : { v: 1, s: this.instanceId, t, ...evictionSet({ keys: chunk }) };
       first = false;
     }
   }
@@ -187,7 +217,10 @@ export class InvalidationBus {
     this.checkSequence(message);
     if (message.s === this.instanceId || evictionSetSize(message) === 0) return;
     this.counters.received++;
-    this.handlers.onEvictions(message);
+    if (cacheTracing.on) cacheTracing.receive(message.tp, () => this.handlers.onEvictions(message));
+    else this.handlers.onEvictions(message);
+    // Wall clocks of two machines: a sender running ahead reads as no delay rather than a negative one.
+    if (message.t !== undefined) this.evictionDelays.observe(Math.max(0, Date.now() - message.t) / 1000);
   }
 
   /**

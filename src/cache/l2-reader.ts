@@ -17,7 +17,7 @@ import { l1FreshUntil, refreshAfter } from './ttl.js';
  */
 export interface L2ReadResult {
   readonly fresh?: { readonly value: unknown; readonly entry: L1Entry | undefined };
-  readonly stale?: { readonly value: unknown };
+  readonly stale?: { readonly value: unknown; readonly freshUntil: number };
   readonly observed?: L2Observation;
 }
 
@@ -86,7 +86,10 @@ export class L2Reader {
           if (this.isFresh(ask, decoded)) return this.fresh(ask, decoded);
           if (decoded.freshUntil + ns.policy.graceMs > this.now()) {
             const observed = await l2.call(() => l2.tier.observe(ns.name, state), 'read');
-            return { stale: { value: makeImmutable(decoded.value).value }, observed };
+            return {
+              stale: { value: makeImmutable(decoded.value).value, freshUntil: decoded.freshUntil },
+              observed,
+            };
           }
         } catch (error) {
           if (!(error instanceof CacheDecodeError)) throw error;

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { deserialize } from 'node:v8';
 import { performance } from 'node:perf_hooks';
 import { encodeEntry, type EncodedEntry } from './cache-codec.js';
-import type { LoadDurationHistogram } from './cache-stats.js';
+import { observeLoadMs, type BucketHistogram, type LoadDurationHistogram } from './cache-stats.js';
 import type { FailSafeThrottle } from './fail-safe.js';
 import { attempt } from './flights.js';
 import { notCacheable } from './cache.messages.js';
@@ -35,6 +35,8 @@ export interface LoadDeps {
   readonly reader: L2Reader;
   readonly gate: EvictionGate;
   readonly histogram: LoadDurationHistogram;
+  /** How long past its freshness each stale value served was. */
+  readonly staleAges: BucketHistogram;
   readonly now: () => number;
 }
 
@@ -50,6 +52,12 @@ export interface LoadRequest<T> {
   readonly refreshing: boolean;
   /** Counted as a request (not a refresh, not background work). */
   readonly request: boolean;
+}
+
+/** A value kept to serve if the source fails, and when it stopped being fresh. */
+interface StaleValue {
+  readonly value: unknown;
+  readonly freshUntil: number;
 }
 
 /** How often a replica waiting on another's load looks for its value in L2. */
@@ -87,7 +95,10 @@ export class Load<T> {
     const freshAfter = refreshing && l1Entry ? l1Entry.freshUntil : this.deps.now();
     return this.readL2(freshAfter).then((fromL2) => {
       if (fromL2.fresh) {
-        if (request) this.ns.counters.l2Hits++;
+        if (request) {
+          this.ns.counters.l2Hits++;
+          this.ns.counters.hitBytes += fromL2.fresh.entry?.bytes ?? 0;
+        }
         return { value: fromL2.fresh.value, tier: 'l2', stored: true };
       }
       return this.afterL2(fromL2);
@@ -103,7 +114,9 @@ export class Load<T> {
   private async afterL2(fromL2: L2ReadResult): Promise<LoadResult> {
     const { counters, policy } = this.ns;
     const { l1Entry, refreshing, request } = this.request;
-    let stale: { value: unknown } | undefined = l1Entry ? { value: readEntry(l1Entry) } : undefined;
+    let stale: StaleValue | undefined = l1Entry
+      ? { value: readEntry(l1Entry), freshUntil: l1Entry.freshUntil }
+      : undefined;
     stale ??= fromL2.stale;
 
     let lockToken: string | undefined;
@@ -162,7 +175,7 @@ export class Load<T> {
    *   stores) in the background;
    * - the source fails: the stale value, and the key is throttled.
    */
-  private async fromSource(observed: L2Observation | undefined, stale: { value: unknown } | undefined) {
+  private async fromSource(observed: L2Observation | undefined, stale: StaleValue | undefined) {
     const { ns, key } = this;
     const { policy, counters } = ns;
     const { loader, request } = this.request;
@@ -208,8 +221,9 @@ export class Load<T> {
     return this.store(value, observed);
   }
 
-  private serveStale(stale: { value: unknown }, reason: 'error' | 'timeout' | 'throttled'): LoadResult {
+  private serveStale(stale: StaleValue, reason: 'error' | 'timeout' | 'throttled'): LoadResult {
     const { counters } = this.ns;
+    this.deps.staleAges.observe(Math.max(0, this.deps.now() - stale.freshUntil) / 1000);
     counters.misses--;
     counters.staleHits++;
     if (reason === 'error') counters.staleOnError++;
@@ -219,9 +233,10 @@ export class Load<T> {
   }
 
   private observeDuration(started: number): void {
-    const seconds = (performance.now() - started) / 1000;
-    this.ns.counters.loadMsTotal += seconds * 1000;
-    this.deps.histogram.observe(seconds);
+    const ms = performance.now() - started;
+    observeLoadMs(this.ns.counters, ms);
+    this.flight.loadMs = ms;
+    this.deps.histogram.observe(ms / 1000);
   }
 
   /** Step 4: encode, store in L2 unless an eviction happened since step 1, then in L1 if the gate allows. */
@@ -242,6 +257,10 @@ export class Load<T> {
       return notStored(value);
     }
     const copy = deserialize(encoded.payload);
+    // Bytes as L1 counts them (what hits are counted in); a value kept out of L1, by its encoded size.
+    const countBytes = (bytes: number) => {
+      if (this.request.request) counters.missBytes += bytes;
+    };
     const l2 = this.deps.l2;
     let unknown = false;
     if (!flight.invalidated && observed && l2) {
@@ -255,19 +274,23 @@ export class Load<T> {
       // Redis failed mid-check: whether an eviction landed since the read is unknown.
       unknown = stored === undefined;
     }
+    const unfilled = (result: LoadResult) => {
+      countBytes(encoded.bytes.length);
+      return result;
+    };
     if (flight.invalidated) {
       counters.discardedLoads++;
-      return { value: makeImmutable(copy).value, tier: 'source', stored: false } satisfies LoadResult;
+      return unfilled({ value: makeImmutable(copy).value, tier: 'source', stored: false });
     }
     if (unknown) {
       counters.unfilledReads++;
-      return { value: makeImmutable(copy).value, tier: 'source', stored: false } satisfies LoadResult;
+      return unfilled({ value: makeImmutable(copy).value, tier: 'source', stored: false });
     }
     if (!this.deps.gate.mayFill(ns, key, this.fillToken)) {
       // Stored in L2 (the conditional store saw no eviction of this key), but an eviction that may
       // cover it ran here meanwhile: L1 waits for the next read rather than guess whether it applied.
       counters.unfilledReads++;
-      return { value: makeImmutable(copy).value, tier: 'source', stored: true } satisfies LoadResult;
+      return unfilled({ value: makeImmutable(copy).value, tier: 'source', stored: true });
     }
     const now = this.deps.now();
     const entry = this.deps.l1.put(
@@ -280,6 +303,7 @@ export class Load<T> {
       refreshAfter(policy, freshUntil, ttlMs, now),
     );
     counters.l1Writes++;
+    countBytes(entry.bytes);
     return { value: readEntry(entry), tier: 'source', stored: true } satisfies LoadResult;
   }
 }

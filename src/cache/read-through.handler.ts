@@ -1,6 +1,7 @@
 import type { CacheContext } from './cache-context.js';
 import { encodeKey } from './cache-keys.js';
-import type { Flights, LoadResult } from './flights.js';
+import { cacheTracing, type ReadTrace } from './cache-tracing.js';
+import type { Flight, Flights, LoadResult } from './flights.js';
 import type { InvalidationBus } from './invalidation-bus.js';
 import { Load, readEntry, type LoadDeps, type WrapOptions } from './load.js';
 import type { CacheNamespace } from './namespaces.js';
@@ -36,7 +37,7 @@ export class ReadThroughHandler {
     const entry = this.deps.l1.probe(ns.l1, relativeKey, now);
     if (entry === undefined || entry.freshUntil <= now || now >= entry.refreshAfter) return MISS;
     if (!this.hears()) return MISS;
-    this.recordL1Hit(ns);
+    this.recordL1Hit(ns, entry);
     return readEntry(entry);
   }
 
@@ -52,9 +53,12 @@ export class ReadThroughHandler {
     // A deaf replica may have missed evictions: what its L1 holds is neither served nor a fallback.
     const entry = this.hears() ? this.deps.l1.probe(ns.l1, relativeKey, now) : undefined;
     if (entry !== undefined && entry.freshUntil > now) {
-      this.recordL1Hit(ns);
+      this.recordL1Hit(ns, entry);
       if (now >= entry.refreshAfter) this.refresh(ns, key, loader, options, entry);
       return Promise.resolve(readEntry(entry) as T);
+    }
+    if (cacheTracing.on) {
+      return cacheTracing.read(ns.name, (note) => this.miss(ns, key, loader, options, entry, note));
     }
     return this.miss(ns, key, loader, options, entry);
   }
@@ -77,6 +81,7 @@ export class ReadThroughHandler {
     const entry = this.hears() ? this.deps.l1.probe(ns.l1, relativeKey, now) : undefined;
     if (entry !== undefined && entry.freshUntil > now) {
       ns.counters.l1Hits++;
+      ns.counters.hitBytes += entry.bytes;
       return readEntry(entry) as T;
     }
     const key = ns.keyPrefix + relativeKey;
@@ -90,6 +95,7 @@ export class ReadThroughHandler {
     });
     if (fromL2.fresh) {
       ns.counters.l2Hits++;
+      ns.counters.hitBytes += fromL2.fresh.entry?.bytes ?? 0;
       return fromL2.fresh.value as T;
     }
     ns.counters.misses++;
@@ -116,8 +122,12 @@ export class ReadThroughHandler {
     return this.bus === undefined || this.bus.hears();
   }
 
-  private recordL1Hit(ns: CacheNamespace): void {
-    if (this.context.record(ns.outcomes.l1)) ns.counters.l1Hits++;
+  private recordL1Hit(ns: CacheNamespace, entry: L1Entry): void {
+    if (!this.context.record(ns.outcomes.l1)) return;
+    ns.counters.l1Hits++;
+    ns.counters.hitBytes += entry.bytes;
+    // One property read when tracing is off: no span, no tracer call.
+    if (cacheTracing.on) cacheTracing.l1Hit(ns.name);
   }
 
   // miss is a plain promise chain rather than an `async` function: it sits on every L2 hit.
@@ -127,19 +137,31 @@ export class ReadThroughHandler {
     loader: () => Promise<T> | T,
     options: WrapOptions<T> | undefined,
     l1Entry: L1Entry | undefined,
+    note?: ReadTrace,
   ): Promise<T> {
     const joined = this.flights.get(key);
+    let flight: Flight | undefined = joined;
     let result: Promise<LoadResult>;
     if (joined?.promise) {
       if (!this.context.inBackground()) ns.counters.coalesced++;
       result = joined.promise;
     } else {
       const request = !this.context.inBackground();
-      result = this.flights.start(ns, key, options?.tags !== undefined, (flight) =>
-        new Load(this.deps, { ns, key, loader, options, l1Entry, refreshing: false, request }, flight).run(),
-      );
+      result = this.flights.start(ns, key, options?.tags !== undefined, (started) => {
+        flight = started;
+        return new Load(
+          this.deps,
+          { ns, key, loader, options, l1Entry, refreshing: false, request },
+          started,
+        ).run();
+      });
+    }
+    if (note) {
+      note.joined = joined?.promise !== undefined;
+      note.flight = flight;
     }
     return result.then((loaded) => {
+      if (note) note.tier = loaded.tier;
       this.context.record({ namespace: ns.name, tier: loaded.tier, stored: loaded.stored });
       return loaded.value as T;
     });

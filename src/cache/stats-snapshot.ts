@@ -1,6 +1,7 @@
 import {
+  BucketHistogram,
+  EVICTION_DELAY_BUCKETS,
   hitRate,
-  LOAD_DURATION_BUCKETS,
   namespaceSnapshot,
   type NamespaceStatsSnapshot,
 } from './cache-stats.js';
@@ -8,8 +9,21 @@ import type { CacheStack } from './cache-stack.js';
 import type { CircuitState } from '../common/circuit-breaker.js';
 import { l2StatusOf, type L2Status } from './guarded-l2.js';
 
+type HistogramSnapshot = ReturnType<BucketHistogram['snapshot']>;
+
 export interface CacheStatsSnapshot {
-  overall: { hitRate: number; requests: number; hits: number; misses: number; stale: number; loads: number };
+  overall: {
+    hitRate: number;
+    /** Share of bytes read that hits served, beside the share of requests (`hitRate`). */
+    byteHitRate: number;
+    requests: number;
+    hits: number;
+    misses: number;
+    stale: number;
+    loads: number;
+    /** Estimated source time hits saved (per namespace: hits × moving average load duration), in ms. */
+    sourceTimeSavedMs: number;
+  };
   namespaces: Record<string, NamespaceStatsSnapshot>;
   l1: {
     entries: number;
@@ -51,9 +65,16 @@ export interface CacheStatsSnapshot {
         deafMs: number;
       }
     | undefined;
+  /** Seconds from another replica's publication of an eviction to its application here (empty memory-only). */
+  evictionDelays: HistogramSnapshot;
   inFlight: number;
-  loadDurations: { buckets: readonly number[]; counts: readonly number[]; sum: number; count: number };
+  loadDurations: HistogramSnapshot;
+  /** Seconds past their freshness of the stale values served. */
+  staleAges: HistogramSnapshot;
 }
+
+/** Memory-only there is no bus: its delays stay an empty histogram with the same buckets. */
+const NO_BUS_DELAYS = new BucketHistogram(EVICTION_DELAY_BUCKETS);
 
 /** A snapshot of every counter of the stack (the alerts they raise are `metrics/cache-alerts.ts`). */
 export function statsSnapshot(stack: CacheStack): CacheStatsSnapshot {
@@ -65,6 +86,9 @@ export function statsSnapshot(stack: CacheStack): CacheStatsSnapshot {
   let loads = 0;
   let l1Writes = 0;
   let pressureEvictions = 0;
+  let hitBytes = 0;
+  let missBytes = 0;
+  let sourceTimeSavedMs = 0;
   for (const ns of stack.namespaces.all()) {
     const slice = usage.namespaces[ns.name]!;
     namespaces[ns.name] = namespaceSnapshot(ns.counters, slice);
@@ -74,11 +98,23 @@ export function statsSnapshot(stack: CacheStack): CacheStatsSnapshot {
     loads += ns.counters.loads;
     l1Writes += ns.counters.l1Writes;
     pressureEvictions += slice.pressureEvictions;
+    hitBytes += namespaces[ns.name]!.hitBytes;
+    missBytes += namespaces[ns.name]!.missBytes;
+    sourceTimeSavedMs += namespaces[ns.name]!.sourceTimeSavedMs;
   }
   const requests = hits + stale + misses;
   const { l2, bus, histogram } = stack;
   return {
-    overall: { hitRate: hitRate(hits + stale, requests), requests, hits, misses, stale, loads },
+    overall: {
+      hitRate: hitRate(hits + stale, requests),
+      byteHitRate: hitRate(hitBytes, hitBytes + missBytes),
+      requests,
+      hits,
+      misses,
+      stale,
+      loads,
+      sourceTimeSavedMs,
+    },
     namespaces,
     l1: {
       entries: usage.entries,
@@ -104,12 +140,9 @@ export function statsSnapshot(stack: CacheStack): CacheStatsSnapshot {
       reason: l2 && l2.status !== 'up' ? l2.lastFailure : undefined,
     },
     bus: bus ? { ...bus.counters, hearing: bus.hears() } : undefined,
+    evictionDelays: (bus?.evictionDelays ?? NO_BUS_DELAYS).snapshot(),
     inFlight: stack.flights.size,
-    loadDurations: {
-      buckets: LOAD_DURATION_BUCKETS,
-      counts: [...histogram.counts],
-      sum: histogram.sum,
-      count: histogram.count,
-    },
+    loadDurations: histogram.snapshot(),
+    staleAges: stack.staleAges.snapshot(),
   };
 }

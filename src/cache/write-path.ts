@@ -3,6 +3,7 @@ import { deserialize } from 'node:v8';
 import { encodeEntry, type EncodedEntry } from './cache-codec.js';
 import { globMatcher, namespacePrefix } from './cache-keys.js';
 import { notCacheable } from './cache.messages.js';
+import { cacheTracing } from './cache-tracing.js';
 import { evictionSet, evictionSetSize, type EvictionSet } from './eviction-set.js';
 import type { EvictionGate } from './eviction-gate.js';
 import type { Flights } from './flights.js';
@@ -43,8 +44,13 @@ export class WritePath {
    * Applies an eviction everywhere. Throws `CacheUnavailableError` when Redis could not be made to
    * forget the old values, so the write that caused it is not acknowledged as safe.
    */
-  async evict(set: EvictionSet): Promise<void> {
-    if (evictionSetSize(set) === 0) return;
+  evict(set: EvictionSet): Promise<void> {
+    if (evictionSetSize(set) === 0) return Promise.resolve();
+    if (cacheTracing.on) return cacheTracing.evict(set, 'local', () => this.evictEverywhere(set));
+    return this.evictEverywhere(set);
+  }
+
+  private async evictEverywhere(set: EvictionSet): Promise<void> {
     const scope = this.gate.begin(set);
     try {
       this.dropLocally(set);
@@ -60,6 +66,11 @@ export class WritePath {
 
   /** An eviction another replica made (and already applied to Redis). */
   evictedElsewhere(set: EvictionSet): void {
+    if (cacheTracing.on) return cacheTracing.evict(set, 'remote', () => this.dropEvictedElsewhere(set));
+    this.dropEvictedElsewhere(set);
+  }
+
+  private dropEvictedElsewhere(set: EvictionSet): void {
     this.gate.evictedElsewhere(set);
     this.dropLocally(set);
   }

@@ -5,7 +5,16 @@ import { registerCacheMetrics } from './cache.metrics.js';
 /** A cache with no namespaces, L2 up, and the given pending evictions and bus counters. */
 function statsWith(pendingEvictions: number, bus: CacheStatsSnapshot['bus']): CacheStatsSnapshot {
   return {
-    overall: { hitRate: 0, requests: 0, hits: 0, misses: 0, stale: 0, loads: 0 },
+    overall: {
+      hitRate: 0,
+      byteHitRate: 0,
+      requests: 0,
+      hits: 0,
+      misses: 0,
+      stale: 0,
+      loads: 0,
+      sourceTimeSavedMs: 0,
+    },
     namespaces: {},
     l1: { entries: 0, bytes: 0, maxBytes: 1024, maxEntries: 10, writes: 0, pressureEvictions: 0 },
     l2: {
@@ -26,8 +35,17 @@ function statsWith(pendingEvictions: number, bus: CacheStatsSnapshot['bus']): Ca
     bus,
     inFlight: 0,
     loadDurations: { buckets: [1], counts: [0, 0], sum: 0, count: 0 },
+    staleAges: { buckets: [1], counts: [0, 0], sum: 0, count: 0 },
+    evictionDelays: { buckets: [1], counts: [0, 0], sum: 0, count: 0 },
   };
 }
+
+const emptyDelays = [
+  'vidcache_cache_bus_eviction_delay_seconds_bucket{le="1"} 0',
+  'vidcache_cache_bus_eviction_delay_seconds_bucket{le="+Inf"} 0',
+  'vidcache_cache_bus_eviction_delay_seconds_sum 0',
+  'vidcache_cache_bus_eviction_delay_seconds_count 0',
+];
 
 const samples = async (registry: Registry, prefix: string) =>
   (await registry.metrics()).split('\n').filter((line) => line.startsWith(prefix));
@@ -68,6 +86,8 @@ describe('cache metrics the alert rules need', () => {
       'vidcache_cache_bus_resubscriptions_total 0',
       'vidcache_cache_bus_hearing 1',
       'vidcache_cache_bus_deaf_seconds_total 0',
+      'vidcache_cache_bus_malformed_total 1',
+      ...emptyDelays,
     ]);
     bus = { ...bus, received: 9, resubscriptions: 1, hearing: false, deafPeriods: 1, deafMs: 1500 };
     expect(await samples(registry, 'vidcache_cache_bus_')).toEqual([
@@ -76,6 +96,8 @@ describe('cache metrics the alert rules need', () => {
       'vidcache_cache_bus_resubscriptions_total 1',
       'vidcache_cache_bus_hearing 0',
       'vidcache_cache_bus_deaf_seconds_total 1.5',
+      'vidcache_cache_bus_malformed_total 1',
+      ...emptyDelays,
     ]);
     const text = await registry.metrics();
     expect(text).toContain('# TYPE vidcache_cache_bus_received_total counter');
@@ -93,6 +115,8 @@ describe('cache metrics the alert rules need', () => {
       'vidcache_cache_bus_resubscriptions_total 0',
       'vidcache_cache_bus_hearing 1',
       'vidcache_cache_bus_deaf_seconds_total 0',
+      'vidcache_cache_bus_malformed_total 0',
+      ...emptyDelays,
     ]);
   });
 });

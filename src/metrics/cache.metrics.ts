@@ -8,7 +8,7 @@ import { Snapshot } from './snapshot.js';
 
 const L2_STATUSES: readonly L2Status[] = ['up', 'down', 'disabled'];
 
-type BusCounter = Exclude<keyof NonNullable<CacheStatsSnapshot['bus']>, 'hearing'>;
+type BusCounter = Exclude<keyof NonNullable<CacheStatsSnapshot['bus']>, 'hearing' | 'evictionDelays'>;
 const busCount = (stats: CacheStatsSnapshot, counter: BusCounter): ReturnType<SeriesValues> =>
   stats.bus ? [[{}, stats.bus[counter]]] : [];
 
@@ -148,6 +148,52 @@ export function registerCacheMetrics(registry: Registry, stats: () => CacheStats
       help: 'Time this replica spent deaf to the invalidation bus (serving no L1)',
     },
     () => busCount(read(), 'deafMs').map(([labels, ms]) => [labels, ms / 1000] as const),
+  );
+  mirroredCounter(
+    registry,
+    {
+      name: METRIC.busMalformed,
+      help: 'Messages on the invalidation bus dropped as invalid (not JSON, or not the message schema)',
+    },
+    () => busCount(read(), 'malformed'),
+  );
+  mirroredHistogram(
+    registry,
+    {
+      name: METRIC.busEvictionDelay,
+      help: "Delay from another replica's publication of an eviction to its application here (the sender's clock, carried in the message)",
+    },
+    () => read().evictionDelays,
+  );
+  mirroredHistogram(
+    registry,
+    {
+      name: METRIC.cacheStaleAge,
+      help: 'How long past their freshness the stale values served were (served because the source failed or was slow)',
+    },
+    () => read().staleAges,
+  );
+  mirroredCounter(
+    registry,
+    {
+      name: METRIC.cacheSourceTimeSaved,
+      help: 'Estimated source time hits saved, by namespace: each hit priced at the moving average load duration',
+      labelNames: ['namespace'],
+    },
+    () => perNamespace((ns, namespace) => [[{ namespace }, ns.sourceTimeSavedMs / 1000]]),
+  );
+  mirroredCounter(
+    registry,
+    {
+      name: METRIC.cacheBytes,
+      help: 'Bytes read through the cache by namespace and result: served by hits (L1, L2) or loaded from the source (miss); byte hit ratio: hit / (hit + miss)',
+      labelNames: ['namespace', 'result'],
+    },
+    () =>
+      perNamespace((ns, namespace) => [
+        [{ namespace, result: 'hit' }, ns.hitBytes],
+        [{ namespace, result: 'miss' }, ns.missBytes],
+      ]),
   );
   mirroredCounter(
     registry,
