@@ -39,6 +39,7 @@ describe('resolvePolicies', () => {
     it('has exactly the documented namespaces', () => {
       expect([...policies.keys()].sort()).toEqual([
         'analytics',
+        'recommendations',
         'search',
         'session',
         'static',

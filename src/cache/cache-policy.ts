@@ -79,6 +79,14 @@ export const DEFAULT_POLICIES: Readonly<Record<string, CachePolicyOptions>> = {
   analytics: { l1TtlMs: 30 * MINUTE, l2TtlMs: 30 * MINUTE, l1Share: 0.15, graceMs: HOUR, earlyRefresh: 0.1 },
   search: { l1TtlMs: 10 * MINUTE, l2TtlMs: 10 * MINUTE, l1Share: 0.15 },
   session: { l1TtlMs: DAY, l2TtlMs: DAY, l1Share: 0.1, graceMs: 0, jitter: 0 },
+  // Costly to compute and tolerant of age: other users' events reach them only on expiry.
+  recommendations: {
+    l1TtlMs: 10 * MINUTE,
+    l2TtlMs: 30 * MINUTE,
+    l1Share: 0.05,
+    graceMs: HOUR,
+    earlyRefresh: 0.1,
+  },
 };
 
 export class InvalidCachePolicyError extends Error {

@@ -43,8 +43,8 @@ function memoryStoreOf(options: CacheModuleOptions) {
 const halves = { alpha: { l1Share: 0.5 }, beta: { l1Share: 0.5 } };
 /** Only the namespaces a test names, so each gets exactly its declared share. */
 const only = (policies: Record<string, { l1Share: number }>): CacheModuleOptions['policies'] => {
-  const none = { user: 0, video: 0, 'video-status': 0, static: 0, analytics: 0, search: 0, session: 0 };
-  return { ...Object.fromEntries(Object.keys(none).map((n) => [n, { l1Share: 0 }])), ...policies };
+  const none = Object.keys(DEFAULT_POLICIES).map((n) => [n, { l1Share: 0 }]);
+  return { ...Object.fromEntries(none), ...policies };
 };
 
 // What does not depend on the eviction policy holds for both.
