@@ -9,16 +9,11 @@ import {
   ServiceUnavailableException,
   UseGuards,
 } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiOkResponse,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ErrorResponse } from '../common/error-response.dto.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
+import { replicasUnconfirmed } from './admin.messages.js';
+import { CACHE_STATS_SCHEMA } from './dto/cache-stats.schema.js';
 import { RETRY_AFTER_SECONDS } from './admin.constants.js';
 import { SECURITY_SCHEME } from '../common/auth/bearer-token.js';
 import { HybridCacheService, type CacheStatsSnapshot } from '../cache/index.js';
@@ -37,7 +32,7 @@ export type AdminCacheStats = CacheStatsSnapshot & {
 /** Operator endpoints, behind `Authorization: Bearer <ADMIN_TOKEN>`. */
 @ApiTags('admin')
 @ApiBearerAuth(SECURITY_SCHEME.admin)
-@ApiUnauthorizedResponse({ description: 'Missing or wrong token, or ADMIN_TOKEN unset' })
+@ApiErrors({ status: 401, description: 'Missing or wrong token, or ADMIN_TOKEN unset' })
 @UseGuards(AdminTokenGuard)
 @Controller('admin/cache')
 export class AdminController {
@@ -50,6 +45,8 @@ export class AdminController {
 
   /** The cache's statistics (overall and per namespace, L1, L2, alerts), the warm-up's reports, predictive warming. */
   @Get('stats')
+  @ApiOperation({ summary: 'Cache statistics, warm-up reports and predictive warming' })
+  @ApiOkResponse({ schema: CACHE_STATS_SCHEMA })
   stats(): AdminCacheStats {
     return { ...this.cache.stats(), warmup: this.warmup.status(), predictive: this.predictive.stats() };
   }
@@ -60,17 +57,24 @@ export class AdminController {
    */
   @Post('invalidate')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Invalidate keys, patterns, tags or a namespace on every replica' })
   @ApiOkResponse({
     description: 'Done in Redis and on every replica (`replicas.confirmed` of `replicas.replicas`)',
   })
-  @ApiBadRequestResponse({
-    type: ErrorResponse,
-    description: 'Any other body shape; the message names the field',
-  })
-  @ApiServiceUnavailableResponse({
-    type: ErrorResponse,
-    description: 'Redis unreachable, or some replica did not confirm in time: applied here, retry',
-  })
+  @ApiErrors(
+    {
+      status: 400,
+      description: 'Any other body shape; the message names the field',
+      message: ['property keyz should not exist'],
+    },
+    {
+      status: 503,
+      description: 'Redis unreachable, or some replica did not confirm in time: applied here, retry',
+      message: replicasUnconfirmed(1, 2),
+    },
+    413,
+    415,
+  )
   async invalidate(
     @Body() body: InvalidateCacheDto,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -88,9 +92,7 @@ export class AdminController {
     const { replicas, confirmed } = result.replicas;
     if (confirmed < replicas) {
       reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
-      throw new ServiceUnavailableException(
-        `applied here and in Redis, but only ${confirmed} of ${replicas} other replicas confirmed in time; retry`,
-      );
+      throw new ServiceUnavailableException(replicasUnconfirmed(confirmed, replicas));
     }
     return result;
   }
@@ -101,6 +103,7 @@ export class AdminController {
    */
   @Post('warmup')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Run a warm-up now and answer its report' })
   runWarmup(): Promise<WarmupReport> {
     return this.warmup.run('manual', { force: true });
   }

@@ -1,7 +1,7 @@
 import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator.js';
-import { PaginationQuery, ParseIdPipe } from '../common/validation/index.js';
+import { ApiIdParam, PaginationQuery, ParseIdPipe } from '../common/validation/index.js';
 import { userNotFound } from '../users/users.messages.js';
 import { RecommendationPageResponse } from './dto/recommendation.response.js';
 import { RecommendationsService, type RecommendationPage } from './recommendations.service.js';
@@ -13,7 +13,7 @@ export class RecommendationsController {
   constructor(private readonly recommendations: RecommendationsService) {}
 
   @Get(':id/recommendations')
-  @ApiParam({ name: 'id', example: 'usr_000001', description: 'A user id' })
+  @ApiIdParam('usr')
   @ApiOperation({
     summary: 'Videos recommended to a user, best first',
     description:

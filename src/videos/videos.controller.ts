@@ -18,11 +18,10 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import { setLocation } from '../common/http/location.js';
-import { ParseIdPipe, type Page } from '../common/validation/index.js';
+import { ApiIdParam, ParseIdPipe, type Page } from '../common/validation/index.js';
 import { CreateVideoDto } from './dto/create-video.dto.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { SetStatusDto } from './dto/set-status.dto.js';
@@ -35,7 +34,7 @@ import type { VideoStatusInfo } from './videos.repository.js';
 import { VideosService } from './videos.service.js';
 
 const VIDEO_ID = new ParseIdPipe('vid');
-const idParam = ApiParam({ name: 'id', example: 'vid_000001', description: 'A video id' });
+const idParam = ApiIdParam('vid');
 
 /** Returns the value, or answers 404 for the video id when there is none. */
 function found<T>(value: T | null, id: string): T {
