@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { VideoResponse } from '../../videos/dto/video.response.js';
+import { ApiProperty, OmitType } from '@nestjs/swagger';
+import { VideoPageResponse, VideoResponse } from '../../videos/dto/video.response.js';
 import type { ScoredVideo } from '../recommendations.repository.js';
 import type { RecommendationPage } from '../recommendations.service.js';
 
@@ -14,17 +14,11 @@ export class RecommendedVideoResponse extends VideoResponse implements ScoredVid
   score!: number;
 }
 
-/** A page of recommendations, best first. */
-export class RecommendationPageResponse implements RecommendationPage {
+/** A page of recommendations, best first: a page of videos whose items carry their score. */
+export class RecommendationPageResponse
+  extends OmitType(VideoPageResponse, ['items'] as const)
+  implements RecommendationPage
+{
   @ApiProperty({ type: [RecommendedVideoResponse] })
   items!: RecommendedVideoResponse[];
-
-  @ApiProperty({ example: 1 })
-  page!: number;
-
-  @ApiProperty({ example: 20 })
-  perPage!: number;
-
-  @ApiProperty({ description: 'Videos recommended in all' })
-  total!: number;
 }
