@@ -37,11 +37,12 @@ export class RecommendationsRepository {
    * One page of the videos recommended to a user, best first; null when the user does not exist.
    *
    * User-neighbour co-occurrence, in one query:
-   * 1. `mine`: the videos the user watched most recently (any event counts as watching);
+   * 1. `watched`: every video the user has an event on (any event counts as watching), and `mine`,
+   *    the most recent of them;
    * 2. `neighbours`: the other users who watched the most of those, with that count as similarity;
    * 3. `scored`: every video a neighbour has events on, scored by the sum over those events of
-   *    similarity × the weight of the event's type, leaving out what the user already watched (any
-   *    time, not only recently) and the user's own videos;
+   *    similarity × the weight of the event's type, leaving out what the user watched (a hashed
+   *    anti-join on `watched`, not a lookup per candidate) and the user's own videos;
    * 4. the page, ties broken by id, joined to one row that always exists (so the total and whether
    *    the user exists arrive even for a page past the end).
    */
@@ -55,9 +56,12 @@ export class RecommendationsRepository {
     const rows = await queryRows<Row>(
       this.db,
       sql`
-        with mine as (
-          select video_id from events where user_id = ${userId}
-          group by video_id order by max(created_at) desc, video_id limit ${RECENT_VIDEOS}
+        with watched as (
+          select video_id, max(created_at) as last_at from events where user_id = ${userId}
+          group by video_id
+        ),
+        mine as (
+          select video_id from watched order by last_at desc, video_id limit ${RECENT_VIDEOS}
         ),
         neighbours as (
           select e.user_id, count(distinct e.video_id) as similarity
@@ -76,7 +80,7 @@ export class RecommendationsRepository {
           from events e join neighbours n on n.user_id = e.user_id
           join videos v on v.id = e.video_id
           where v.user_id <> ${userId}
-            and not exists (select 1 from events w where w.user_id = ${userId} and w.video_id = e.video_id)
+            and e.video_id not in (select video_id from watched)
           group by e.video_id
         ),
         ranked as (
