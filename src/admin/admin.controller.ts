@@ -12,7 +12,7 @@ import {
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiErrors } from '../common/api-errors.decorator.js';
-import { replicasUnconfirmed } from './admin.messages.js';
+import { redisUnreachable, replicasUnconfirmed } from './admin.messages.js';
 import { CACHE_STATS_SCHEMA } from './dto/cache-stats.schema.js';
 import { RETRY_AFTER_SECONDS } from './admin.constants.js';
 import { SECURITY_SCHEME } from '../common/auth/bearer-token.js';
@@ -85,9 +85,7 @@ export class AdminController {
     } catch (error) {
       if (!isRedisFailure(error)) throw error;
       reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
-      throw new ServiceUnavailableException(
-        'applied on this replica, but Redis cannot be reached to tell the others; retry',
-      );
+      throw new ServiceUnavailableException(redisUnreachable());
     }
     const { replicas, confirmed } = result.replicas;
     if (confirmed < replicas) {
