@@ -4,7 +4,7 @@
 import type { Response as InjectResponse } from 'light-my-request';
 import { UsersService } from '../src/users/users.service.js';
 import { WarmupService } from '../src/warmup/warmup.service.js';
-import { createTestApp, type TestApp } from './fixtures/app.js';
+import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from './fixtures/app.js';
 
 const MISS = 'vidcache; fwd=miss; stored';
 const L1 = 'vidcache; hit; detail=l1';
@@ -29,13 +29,18 @@ describe.each(['pglite', 'postgres'] as const)('recommendations on %s', (databas
   });
   afterAll(() => t?.close());
 
-  const send = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) =>
+  const send = (
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT',
+    url: string,
+    payload?: unknown,
+    headers: Record<string, string> = {},
+  ) =>
     t.app.inject({
       method,
       url,
       ...(payload === undefined
-        ? {}
-        : { payload: JSON.stringify(payload), headers: { 'content-type': 'application/json' } }),
+        ? { headers }
+        : { payload: JSON.stringify(payload), headers: { 'content-type': 'application/json', ...headers } }),
     });
   const created = async (url: string, payload: unknown): Promise<string> => {
     const res = await send('POST', url, payload);
@@ -186,6 +191,28 @@ describe.each(['pglite', 'postgres'] as const)('recommendations on %s', (databas
     const after = await recommendations(me);
     expect(after.headers['cache-status']).toBe(MISS);
     expect(after.json<RecommendationPage>().items.find(({ id }) => id === video.D)?.title).toBe('D, renamed');
+  });
+
+  it('the weights are the recommendations.weights entry: new weights evict every page and rescore', async () => {
+    await recommendations(me);
+    await recommendations(near);
+    const res = await send(
+      'PUT',
+      '/config/recommendations.weights',
+      { value: { view: 2, like: 0, share: 0 } },
+      { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    );
+    expect(res.statusCode).toBe(200);
+
+    const after = await recommendations(me);
+    expect(after.headers['cache-status']).toBe(MISS);
+    expect((await recommendations(near)).headers['cache-status']).toBe(MISS);
+    // Similarities are still 3 (`close`) and 2 (`near`); only views count now. D was only shared.
+    expect(ranking(after)).toEqual([
+      { id: video.G, score: 16 },
+      { id: video.E, score: 4 },
+      { id: video.D, score: 0 },
+    ]);
   });
 
   it('warm-up loads the first page of the most active users', async () => {

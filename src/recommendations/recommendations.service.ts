@@ -17,8 +17,8 @@ export type RecommendationPage = Page<ScoredVideo>;
 /**
  * Videos recommended to a user, cached per page in the `recommendations` namespace. Each page is
  * tagged with its videos, so the videos module's evictions (an update or a delete) reach it; the
- * user's own new events evict every page of theirs (`RecommendationsCacheListener`). Other users'
- * new events, and a change of the weights, show within the namespace's TTL.
+ * user's own new events evict every page of theirs, and new weights every page of everyone's
+ * (`RecommendationsCacheListener`). Other users' new events show within the namespace's TTL.
  */
 @CacheConfig({ namespace: RECOMMENDATIONS_NAMESPACE })
 @Injectable()
