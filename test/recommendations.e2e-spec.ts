@@ -5,6 +5,7 @@ import type { Response as InjectResponse } from 'light-my-request';
 import { UsersService } from '../src/users/users.service.js';
 import { WarmupService } from '../src/warmup/warmup.service.js';
 import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from './fixtures/app.js';
+import { send, type Method } from './fixtures/inject.js';
 
 const MISS = 'vidcache; fwd=miss; stored';
 const L1 = 'vidcache; hit; detail=l1';
@@ -29,21 +30,10 @@ describe.each(['pglite', 'postgres'] as const)('recommendations on %s', (databas
   });
   afterAll(() => t?.close());
 
-  const send = (
-    method: 'GET' | 'POST' | 'PATCH' | 'PUT',
-    url: string,
-    payload?: unknown,
-    headers: Record<string, string> = {},
-  ) =>
-    t.app.inject({
-      method,
-      url,
-      ...(payload === undefined
-        ? { headers }
-        : { payload: JSON.stringify(payload), headers: { 'content-type': 'application/json', ...headers } }),
-    });
+  const request = (method: Method, url: string, payload?: unknown, headers?: Record<string, string>) =>
+    send(t, method, url, payload, headers);
   const created = async (url: string, payload: unknown): Promise<string> => {
-    const res = await send('POST', url, payload);
+    const res = await request('POST', url, payload);
     expect(res.statusCode).toBe(201);
     return res.json<{ id: string }>().id;
   };
@@ -56,12 +46,12 @@ describe.each(['pglite', 'postgres'] as const)('recommendations on %s', (databas
     created('/videos', { userId, title, category: 'education' });
   const record = async (userId: string, videoId: string, type: 'view' | 'like' | 'share', times = 1) => {
     for (let i = 0; i < times; i++) {
-      const res = await send('POST', '/events', { type, videoId, userId });
+      const res = await request('POST', '/events', { type, videoId, userId });
       expect(res.statusCode).toBe(201);
     }
   };
   const recommendations = (userId: string, query = '') =>
-    send('GET', `/users/${userId}/recommendations${query}`);
+    request('GET', `/users/${userId}/recommendations${query}`);
   const ranking = (res: InjectResponse) =>
     res.json<RecommendationPage>().items.map(({ id, score }) => ({ id, score }));
 
@@ -128,7 +118,7 @@ describe.each(['pglite', 'postgres'] as const)('recommendations on %s', (databas
     );
     // …exactly as GET /videos/:id serves it (timestamps included).
     const { score: _score, ...best } = res.json<RecommendationPage>().items[0]!;
-    expect(best).toEqual((await send('GET', `/videos/${video.C}`)).json());
+    expect(best).toEqual((await request('GET', `/videos/${video.C}`)).json());
     const ids = ranking(res).map(({ id }) => id);
     // Watched (A, B), my own, and videos only a non-neighbour touched (F) are left out.
     for (const excluded of [video.A, video.B, video.mine, video.F]) expect(ids).not.toContain(excluded);
@@ -186,7 +176,7 @@ describe.each(['pglite', 'postgres'] as const)('recommendations on %s', (databas
 
   it('a change to a recommended video evicts the pages that show it', async () => {
     await recommendations(me);
-    const res = await send('PATCH', `/videos/${video.D}`, { title: 'D, renamed' });
+    const res = await request('PATCH', `/videos/${video.D}`, { title: 'D, renamed' });
     expect(res.statusCode).toBe(200);
     const after = await recommendations(me);
     expect(after.headers['cache-status']).toBe(MISS);
@@ -196,7 +186,7 @@ describe.each(['pglite', 'postgres'] as const)('recommendations on %s', (databas
   it('the weights are the recommendations.weights entry: new weights evict every page and rescore', async () => {
     await recommendations(me);
     await recommendations(near);
-    const res = await send(
+    const res = await request(
       'PUT',
       '/config/recommendations.weights',
       { value: { view: 2, like: 0, share: 0 } },
@@ -236,7 +226,7 @@ describe.each(['pglite', 'postgres'] as const)('recommendations on %s', (databas
     ['/users/usr_000001/recommendations?page=abc', 'page must be an integer'],
     ['/users/usr_000001/recommendations?sort=score', 'property sort should not exist'],
   ])('400 naming the field for %s', async (url, message) => {
-    const res = await send('GET', url);
+    const res = await request('GET', url);
     expect(res.statusCode).toBe(400);
     expect(JSON.stringify(res.json<{ message: unknown }>().message)).toContain(message);
   });
