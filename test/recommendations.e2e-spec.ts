@@ -1,6 +1,8 @@
 // GET /users/:id/recommendations, end to end over the real AppModule, Redis and each database: the
 // ranking on a small hand-made data set (new users and videos, so the seed's events play no part),
 // paging, caching, the evictions that keep it right, warm-up and bad input.
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import type { Response as InjectResponse } from 'light-my-request';
 import { UsersService } from '../src/users/users.service.js';
 import { WarmupService } from '../src/warmup/warmup.service.js';
@@ -203,6 +205,31 @@ describe.each(['pglite', 'postgres'] as const)('recommendations on %s', (databas
       { id: video.E, score: 4 },
       { id: video.D, score: 0 },
     ]);
+  });
+
+  it('an unusable weight falls back to its default, and the warning is said once', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      const res = await request(
+        'PUT',
+        '/config/recommendations.weights',
+        { value: { view: -1, like: 0, share: 0 } },
+        { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+      );
+      expect(res.statusCode).toBe(200);
+      // view -1 is refused: the default 1 counts instead; likes and shares count nothing.
+      expect(ranking(await recommendations(me))).toEqual([
+        { id: video.G, score: 8 },
+        { id: video.E, score: 2 },
+        { id: video.D, score: 0 },
+      ]);
+      await recommendations(me, '?perPage=1'); // a second load with the same entry
+      const said = warn.mock.calls.filter(([message]) => String(message).includes('recommendations.weights'));
+      expect(said).toHaveLength(1);
+      expect(String(said[0]![0])).toContain('view must be a number >= 0');
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('warm-up loads the first page of the most active users', async () => {

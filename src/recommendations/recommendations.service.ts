@@ -24,6 +24,8 @@ export type RecommendationPage = Page<ScoredVideo>;
 @Injectable()
 export class RecommendationsService {
   private readonly logger = new Logger(RecommendationsService.name);
+  /** The last unusable entry warned about: each one is said once, not on every load. */
+  private warned: string | undefined;
 
   constructor(
     private readonly repository: RecommendationsRepository,
@@ -38,8 +40,9 @@ export class RecommendationsService {
   async forUser(userId: string, page: number, perPage: number): Promise<RecommendationPage | null> {
     const entry = await this.staticContent.config(WEIGHTS_CONFIG_KEY);
     const { weights, invalid } = weightsOf(entry?.value);
-    // Said on every load that uses a default in place of a configured weight, until it is fixed.
-    if (invalid.length > 0) this.logger.warn(invalidWeights(WEIGHTS_CONFIG_KEY, invalid, weights));
+    const warning = invalid.length > 0 ? invalidWeights(WEIGHTS_CONFIG_KEY, invalid, weights) : undefined;
+    if (warning !== undefined && warning !== this.warned) this.logger.warn(warning);
+    this.warned = warning;
     const paged = await this.repository.forUser({ userId, weights, page, perPage });
     return paged && { items: paged.items, page, perPage, total: paged.total };
   }
