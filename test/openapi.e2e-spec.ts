@@ -133,6 +133,16 @@ describe('the OpenAPI document', () => {
     expect(doc.components.schemas.CreateVideoDto?.properties?.format?.type).toBe('string');
   });
 
+  it('gives every answer with a body a schema', () => {
+    const without = operations.flatMap(({ name, operation }) =>
+      Object.entries(operation.responses)
+        .filter(([status]) => status !== '204' && status !== '304')
+        .filter(([, response]) => response.content?.['application/json']?.schema === undefined)
+        .map(([status]) => `${name} ${status}`),
+    );
+    expect(without).toEqual([]);
+  });
+
   it('describes the body of GET /admin/cache/stats', () => {
     const schema =
       doc.paths['/admin/cache/stats']!.get!.responses['200']!.content?.['application/json']?.schema;

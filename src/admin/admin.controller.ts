@@ -13,7 +13,8 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import type { FastifyReply } from 'fastify';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { redisUnreachable, replicasUnconfirmed } from './admin.messages.js';
-import { CACHE_STATS_SCHEMA } from './dto/cache-stats.schema.js';
+import { CACHE_STATS_SCHEMA, WARMUP_REPORT_SCHEMA } from './dto/cache-stats.schema.js';
+import { InvalidationResponse } from './dto/invalidation.response.js';
 import { RETRY_AFTER_SECONDS } from './admin.constants.js';
 import { SECURITY_SCHEME } from '../common/auth/bearer-token.js';
 import { HybridCacheService, type CacheStatsSnapshot } from '../cache/index.js';
@@ -59,6 +60,7 @@ export class AdminController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Invalidate keys, patterns, tags or a namespace on every replica' })
   @ApiOkResponse({
+    type: InvalidationResponse,
     description: 'Done in Redis and on every replica (`replicas.confirmed` of `replicas.replicas`)',
   })
   @ApiErrors(
@@ -102,6 +104,10 @@ export class AdminController {
   @Post('warmup')
   @HttpCode(200)
   @ApiOperation({ summary: 'Run a warm-up now and answer its report' })
+  @ApiOkResponse({
+    schema: WARMUP_REPORT_SCHEMA,
+    description: 'The report of the run (or of the one already running)',
+  })
   runWarmup(): Promise<WarmupReport> {
     return this.warmup.run('manual', { force: true });
   }

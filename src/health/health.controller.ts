@@ -1,5 +1,5 @@
 import { Controller, Get, Header, UseFilters } from '@nestjs/common';
-import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import { CacheHealthIndicator } from './cache.health.js';
@@ -28,6 +28,24 @@ export class HealthController {
    */
   @Get('live')
   @ApiOperation({ summary: 'Liveness: 200 while the process can answer' })
+  @ApiOkResponse({
+    description: 'The process answers (in `@nestjs/terminus` form)',
+    schema: {
+      type: 'object',
+      properties: {
+        status: { type: 'string', enum: ['ok'] },
+        info: { type: 'object', additionalProperties: true },
+        error: { type: 'object', additionalProperties: true },
+        details: { type: 'object', additionalProperties: true },
+      },
+      example: {
+        status: 'ok',
+        info: { process: { status: 'up', uptimeSeconds: 42 } },
+        error: {},
+        details: { process: { status: 'up', uptimeSeconds: 42 } },
+      },
+    },
+  })
   @Header('Cache-Control', 'no-cache, no-store, must-revalidate')
   live(): HealthCheckResult {
     const process = {

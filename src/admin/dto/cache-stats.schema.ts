@@ -3,8 +3,8 @@ import type { CacheStatsSnapshot } from '../../cache/index.js';
 import type { PredictiveWarmingStats } from '../../warmup/predictive-warmer.js';
 import type { WarmupReport, WarmupStatus } from '../../warmup/warmup.types.js';
 
-// The OpenAPI schema of `GET /admin/cache/stats`. Each `properties` object `satisfies` a record of
-// the TypeScript type's keys, so a field added to, renamed in or removed from the snapshot fails the
+// The OpenAPI schemas of `GET /admin/cache/stats` and of a warm-up report. Each `properties` object is
+// a record of the TypeScript type's keys, so a field added to, renamed in or removed from it fails the
 // build until the document says so too.
 
 type Snapshot = CacheStatsSnapshot;
@@ -52,7 +52,8 @@ const namespace = object<Snapshot['namespaces'][string]>({
   l1HitRatioAt2x: ratio,
 });
 
-const report = object<WarmupReport>({
+/** `POST /admin/cache/warmup`, and each report in the stats. */
+export const WARMUP_REPORT_SCHEMA = object<WarmupReport>({
   id: { type: 'string' },
   trigger: { type: 'string', enum: ['boot', 'cron', 'manual'] },
   startedAt: { type: 'string', format: 'date-time' },
@@ -77,8 +78,8 @@ const report = object<WarmupReport>({
 
 const warmup = object<WarmupStatus>({
   running: { type: 'boolean' },
-  last: { ...report, nullable: true },
-  history: { type: 'array', items: report, description: 'Most recent first' },
+  last: { ...WARMUP_REPORT_SCHEMA, nullable: true },
+  history: { type: 'array', items: WARMUP_REPORT_SCHEMA, description: 'Most recent first' },
   runs: object<WarmupStatus['runs']>({ success: count, partial: count, failed: count, skipped: count }),
   items: object<WarmupStatus['items']>({ succeeded: count, failed: count }),
 });
