@@ -55,7 +55,7 @@ export class VideosController {
       'all categories, and every cached search; emits `video.created`.',
   })
   @ApiCreatedResponse({ type: VideoResponse })
-  @ApiErrors(400, 404, 413)
+  @ApiErrors(400, 404, 413, 415)
   async create(
     @Body() body: CreateVideoDto,
     @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
@@ -115,7 +115,7 @@ export class VideosController {
     description: 'Evicts the video and every cached list or aggregate containing it; emits `video.updated`.',
   })
   @ApiOkResponse({ type: VideoResponse })
-  @ApiErrors(400, 404, 413)
+  @ApiErrors(400, 404, 413, 415)
   update(@Param('id', VIDEO_ID) id: string, @Body() body: UpdateVideoDto): Promise<VideoView> {
     return this.videos.update(id, body);
   }
@@ -154,7 +154,7 @@ export class VideosController {
     description: 'The new status is written through to every cache tier and replica.',
   })
   @ApiOkResponse({ type: VideoStatusResponse })
-  @ApiErrors(400, 404, 413)
+  @ApiErrors(400, 404, 413, 415)
   setStatus(@Param('id', VIDEO_ID) id: string, @Body() body: SetStatusDto): Promise<VideoStatusInfo> {
     return this.videos.setStatus(id, body.status, body.progress);
   }
