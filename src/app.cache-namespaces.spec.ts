@@ -16,6 +16,7 @@ describe('the app’s cache namespaces', () => {
     ['analytics', 30 * MINUTE, 30 * MINUTE],
     ['search', 10 * MINUTE, 10 * MINUTE],
     ['session', DAY, DAY],
+    ['recommendations', 10 * MINUTE, 30 * MINUTE],
   ])('%s: L1 %d ms, L2 %d ms', (namespace, l1TtlMs, l2TtlMs) => {
     expect(policies.get(namespace)).toMatchObject({ namespace, l1TtlMs, l2TtlMs });
   });
@@ -23,6 +24,7 @@ describe('the app’s cache namespaces', () => {
   it('are exactly the documented namespaces', () => {
     expect([...policies.keys()].sort()).toEqual([
       'analytics',
+      'recommendations',
       'search',
       'session',
       'static',

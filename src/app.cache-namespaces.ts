@@ -1,5 +1,6 @@
 import type { CachePolicyOptions } from './cache/index.js';
 import { ANALYTICS_NAMESPACE } from './analytics/analytics.constants.js';
+import { RECOMMENDATIONS_NAMESPACE } from './recommendations/recommendations.constants.js';
 import { STATIC_NAMESPACE } from './static/static.constants.js';
 import { SESSION_NAMESPACE, USER_NAMESPACE } from './users/users.constants.js';
 import { SEARCH_NAMESPACE, VIDEO_NAMESPACE, VIDEO_STATUS_NAMESPACE } from './videos/videos.constants.js';
@@ -37,4 +38,12 @@ export const APP_CACHE_NAMESPACES: Readonly<Record<string, CachePolicyOptions>> 
   [SEARCH_NAMESPACE]: { l1TtlMs: 10 * MINUTE, l2TtlMs: 10 * MINUTE, l1Share: 0.15 },
   // A session is the system of record's copy: never served past its TTL, never jittered.
   [SESSION_NAMESPACE]: { l1TtlMs: DAY, l2TtlMs: DAY, l1Share: 0.1, graceMs: 0, jitter: 0 },
+  // Costly to compute and tolerant of age: other users' events reach them only on expiry.
+  [RECOMMENDATIONS_NAMESPACE]: {
+    l1TtlMs: 10 * MINUTE,
+    l2TtlMs: 30 * MINUTE,
+    l1Share: 0.05,
+    graceMs: HOUR,
+    earlyRefresh: 0.1,
+  },
 };

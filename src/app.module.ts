@@ -9,6 +9,7 @@ import { CacheModule } from './cache/index.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { JsonBodyGuard } from './common/validation/json-value.js';
 import { LoggingModule } from './common/logging/logging.module.js';
+import { RecommendationsModule } from './recommendations/recommendations.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { appConfig } from './config/app.config.js';
 import { DatabaseModule } from './database/index.js';
@@ -37,6 +38,7 @@ import { WarmupModule } from './warmup/warmup.module.js';
     StaticModule,
     VideosModule,
     AnalyticsModule,
+    RecommendationsModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: AllExceptionsFilter },

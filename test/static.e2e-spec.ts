@@ -4,6 +4,7 @@ import { decodeEntry } from '../src/cache/cache-codec.js';
 import { HybridCacheService } from '../src/cache/index.js';
 import type { JsonValue } from '../src/database/index.js';
 import { createReplicaPair, TEST_ADMIN_TOKEN, type TestApp } from './fixtures/app.js';
+import { send, type Method } from './fixtures/inject.js';
 import { waitFor } from './fixtures/deferred.js';
 import { rawClient } from './fixtures/redis.js';
 import { TRICKY_JSON } from './fixtures/texts.js';
@@ -16,23 +17,6 @@ const PACKAGE_VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
-type Method = 'GET' | 'PUT';
-
-const send = (
-  t: TestApp,
-  method: Method,
-  url: string,
-  payload?: unknown,
-  headers: Record<string, string> = {},
-) =>
-  t.app.inject({
-    method,
-    url,
-    headers: payload === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    ...(payload === undefined
-      ? {}
-      : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
-  });
 const get = (t: TestApp, url: string, headers: Record<string, string> = {}) =>
   send(t, 'GET', url, undefined, headers);
 const putConfig = (t: TestApp, key: string, value: unknown) =>

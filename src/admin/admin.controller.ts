@@ -9,16 +9,12 @@ import {
   ServiceUnavailableException,
   UseGuards,
 } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiOkResponse,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ErrorResponse } from '../common/error-response.dto.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
+import { redisUnreachable, replicasUnconfirmed } from './admin.messages.js';
+import { CACHE_STATS_SCHEMA, WARMUP_REPORT_SCHEMA } from './dto/cache-stats.schema.js';
+import { InvalidationResponse } from './dto/invalidation.response.js';
 import { RETRY_AFTER_SECONDS } from './admin.constants.js';
 import { SECURITY_SCHEME } from '../common/auth/bearer-token.js';
 import { HybridCacheService, type CacheStatsSnapshot } from '../cache/index.js';
@@ -40,7 +36,7 @@ export type AdminCacheStats = CacheStatsSnapshot & {
 /** Operator endpoints, behind `Authorization: Bearer <ADMIN_TOKEN>`. */
 @ApiTags('admin')
 @ApiBearerAuth(SECURITY_SCHEME.admin)
-@ApiUnauthorizedResponse({ description: 'Missing or wrong token, or ADMIN_TOKEN unset' })
+@ApiErrors({ status: 401, description: 'Missing or wrong token, or ADMIN_TOKEN unset' })
 @UseGuards(AdminTokenGuard)
 @Controller('admin/cache')
 export class AdminController {
@@ -53,6 +49,8 @@ export class AdminController {
 
   /** The cache's statistics (overall and per namespace, L1, L2, alerts), the warm-up's reports, predictive warming. */
   @Get('stats')
+  @ApiOperation({ summary: 'Cache statistics, warm-up reports and predictive warming' })
+  @ApiOkResponse({ schema: CACHE_STATS_SCHEMA })
   stats(): AdminCacheStats {
     const stats = this.cache.stats();
     return {
@@ -69,17 +67,25 @@ export class AdminController {
    */
   @Post('invalidate')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Invalidate keys, patterns, tags or a namespace on every replica' })
   @ApiOkResponse({
+    type: InvalidationResponse,
     description: 'Done in Redis and on every replica (`replicas.confirmed` of `replicas.replicas`)',
   })
-  @ApiBadRequestResponse({
-    type: ErrorResponse,
-    description: 'Any other body shape; the message names the field',
-  })
-  @ApiServiceUnavailableResponse({
-    type: ErrorResponse,
-    description: 'Redis unreachable, or some replica did not confirm in time: applied here, retry',
-  })
+  @ApiErrors(
+    {
+      status: 400,
+      description: 'Any other body shape; the message names the field',
+      message: ['property keyz should not exist'],
+    },
+    {
+      status: 503,
+      description: 'Redis unreachable, or some replica did not confirm in time: applied here, retry',
+      message: replicasUnconfirmed(1, 2),
+    },
+    413,
+    415,
+  )
   async invalidate(
     @Body() body: InvalidateCacheDto,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -90,16 +96,12 @@ export class AdminController {
     } catch (error) {
       if (!isRedisFailure(error)) throw error;
       reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
-      throw new ServiceUnavailableException(
-        'applied on this replica, but Redis cannot be reached to tell the others; retry',
-      );
+      throw new ServiceUnavailableException(redisUnreachable());
     }
     const { replicas, confirmed } = result.replicas;
     if (confirmed < replicas) {
       reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
-      throw new ServiceUnavailableException(
-        `applied here and in Redis, but only ${confirmed} of ${replicas} other replicas confirmed in time; retry`,
-      );
+      throw new ServiceUnavailableException(replicasUnconfirmed(confirmed, replicas));
     }
     return result;
   }
@@ -110,6 +112,11 @@ export class AdminController {
    */
   @Post('warmup')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Run a warm-up now and answer its report' })
+  @ApiOkResponse({
+    schema: WARMUP_REPORT_SCHEMA,
+    description: 'The report of the run (or of the one already running)',
+  })
   runWarmup(): Promise<WarmupReport> {
     return this.warmup.run('manual', { force: true });
   }

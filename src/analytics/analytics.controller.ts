@@ -1,6 +1,6 @@
 import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ParseIdPipe, type Page } from '../common/validation/index.js';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiIdParam, ParseIdPipe, type Page } from '../common/validation/index.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { userNotFound, videoNotFound } from './analytics.messages.js';
 import type {
@@ -31,7 +31,7 @@ export class AnalyticsController {
   constructor(private readonly analytics: AnalyticsService) {}
 
   @Get('users/:id')
-  @ApiParam({ name: 'id', example: 'usr_000001', description: 'A user id' })
+  @ApiIdParam('usr')
   @ApiOperation({
     summary: 'What a user did over a range',
     description:
@@ -49,7 +49,7 @@ export class AnalyticsController {
   }
 
   @Get('videos/:id')
-  @ApiParam({ name: 'id', example: 'vid_000001', description: 'A video id' })
+  @ApiIdParam('vid')
   @ApiOperation({
     summary: 'A video’s counters and last 30 days',
     description:

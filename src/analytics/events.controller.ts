@@ -21,7 +21,7 @@ export class EventsController {
       'not affected. Emits `engagement.recorded`.',
   })
   @ApiCreatedResponse({ type: RecordedEventResponse })
-  @ApiErrors(400, 404, 413)
+  @ApiErrors(400, 404, 413, 415)
   record(@Body() body: RecordEventDto): Promise<RecordedEvent> {
     return this.events.record(body);
   }

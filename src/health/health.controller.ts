@@ -1,5 +1,5 @@
 import { Controller, Get, Header, UseFilters } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import { CacheHealthIndicator } from './cache.health.js';
@@ -27,6 +27,25 @@ export class HealthController {
    * outage of Redis or the database never gets a pod restarted; and it stays 200 while draining.
    */
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: 200 while the process can answer' })
+  @ApiOkResponse({
+    description: 'The process answers (in `@nestjs/terminus` form)',
+    schema: {
+      type: 'object',
+      properties: {
+        status: { type: 'string', enum: ['ok'] },
+        info: { type: 'object', additionalProperties: true },
+        error: { type: 'object', additionalProperties: true },
+        details: { type: 'object', additionalProperties: true },
+      },
+      example: {
+        status: 'ok',
+        info: { process: { status: 'up', uptimeSeconds: 42 } },
+        error: {},
+        details: { process: { status: 'up', uptimeSeconds: 42 } },
+      },
+    },
+  })
   @Header('Cache-Control', 'no-cache, no-store, must-revalidate')
   live(): HealthCheckResult {
     const process = {
@@ -47,7 +66,21 @@ export class HealthController {
    * as `degraded` with a 200, unless `REDIS_REQUIRED=true`.
    */
   @Get('ready')
+  @ApiOperation({ summary: 'Readiness: 200 when this replica should receive traffic, else 503' })
   @HealthCheck()
+  @ApiServiceUnavailableResponse({
+    description: 'Not ready: the failing checks are under `error`',
+    example: {
+      status: 'error',
+      info: { cache: { status: 'up' }, lifecycle: { status: 'up' } },
+      error: { database: { status: 'down', message: 'Database did not answer within 1000 ms' } },
+      details: {
+        database: { status: 'down', message: 'Database did not answer within 1000 ms' },
+        cache: { status: 'up' },
+        lifecycle: { status: 'up' },
+      },
+    },
+  })
   @UseFilters(HealthCheckFilter)
   ready() {
     return this.health.check([

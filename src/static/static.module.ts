@@ -14,5 +14,7 @@ import { SystemService } from './system.service.js';
 @Module({
   controllers: [StaticController, SystemController],
   providers: [StaticRepository, StaticService, SystemService, StaticWarmup, AdminTokenGuard],
+  // Configuration entries, read through the cache by the features they configure.
+  exports: [StaticService],
 })
 export class StaticModule {}

@@ -12,21 +12,20 @@ import {
   Res,
 } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ErrorResponse } from '../common/error-response.dto.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { setLocation } from '../common/http/location.js';
-import { PaginationQuery, ParseIdPipe, type Page } from '../common/validation/index.js';
+import { ApiIdParam, PaginationQuery, ParseIdPipe, type Page } from '../common/validation/index.js';
 import { EnqueueVideoDto } from './dto/enqueue-video.dto.js';
 import { QueueItemResponse, QueuePageResponse } from './dto/queue.response.js';
 import type { QueueItem } from './queue.repository.js';
 import { QueueService } from './queue.service.js';
-import { notInQueue, userNotFound } from './users.messages.js';
+import { notInQueue, queueVideoNotFound, userNotFound } from './users.messages.js';
 
 interface StatusWritable {
   status(code: number): unknown;
@@ -34,16 +33,26 @@ interface StatusWritable {
 }
 
 @ApiTags('queue')
-@ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid input; the message names the field' })
+@ApiErrors(400)
+@ApiIdParam('usr')
 @Controller('users/:id/queue')
 export class QueueController {
   constructor(private readonly queue: QueueService) {}
 
   /** Adds a video to the end of the user's queue: 201 when added, 200 when it was already there. */
   @Post()
+  @ApiOperation({ summary: 'Add a video to the end of a user’s queue' })
   @ApiCreatedResponse({ type: QueueItemResponse, description: 'Added' })
   @ApiOkResponse({ type: QueueItemResponse, description: 'Already queued: its place is kept' })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: 'Unknown user, or unknown video (`videoId`)' })
+  @ApiErrors(
+    {
+      status: 404,
+      description: 'Unknown user, or unknown video (`videoId`)',
+      message: queueVideoNotFound('vid_000042'),
+    },
+    413,
+    415,
+  )
   async add(
     @Param('id', new ParseIdPipe('usr')) userId: string,
     @Body() dto: EnqueueVideoDto,
@@ -57,8 +66,9 @@ export class QueueController {
 
   /** The user's queue, oldest first, paged (the whole queue is cached; pages are cut from it). */
   @Get()
+  @ApiOperation({ summary: 'A user’s queue, oldest first, paged' })
   @ApiOkResponse({ type: QueuePageResponse })
-  @ApiNotFoundResponse({ type: ErrorResponse })
+  @ApiErrors(404)
   async list(
     @Param('id', new ParseIdPipe('usr')) userId: string,
     @Query() { page, perPage }: PaginationQuery,
@@ -71,8 +81,14 @@ export class QueueController {
 
   @Delete(':videoId')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Remove a video from a user’s queue' })
+  @ApiIdParam('vid', 'videoId')
   @ApiNoContentResponse({ description: 'Removed' })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: 'The video is not in the queue' })
+  @ApiErrors({
+    status: 404,
+    description: 'The video is not in the queue',
+    message: notInQueue('usr_000001', 'vid_000042'),
+  })
   async remove(
     @Param('id', new ParseIdPipe('usr')) userId: string,
     @Param('videoId', new ParseIdPipe('vid', 'videoId')) videoId: string,

@@ -16,7 +16,3 @@ export const SESSION_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
 export const NAME_MAX_LENGTH = 200;
 export const EMAIL_MAX_LENGTH = 320;
-
-/** Ids as `ParseIdPipe` accepts them, for ids that arrive in a body. */
-export const USER_ID_PATTERN = /^usr_[0-9A-Za-z-]{1,64}$/;
-export const VIDEO_ID_PATTERN = /^vid_[0-9A-Za-z-]{1,64}$/;

@@ -11,33 +11,37 @@ import {
   Res,
 } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
   ApiBearerAuth,
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiExtraModels,
-  ApiNotFoundResponse,
   ApiOkResponse,
-  ApiPayloadTooLargeResponse,
+  ApiOperation,
   ApiSecurity,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
 import { bearerToken, SECURITY_SCHEME } from '../common/auth/bearer-token.js';
-import { ErrorResponse } from '../common/error-response.dto.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { setLocation } from '../common/http/location.js';
-import { ParseIdPipe } from '../common/validation/index.js';
+import { ApiIdParam, ParseIdPipe } from '../common/validation/index.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
 import { UserQuery } from './dto/user-query.dto.js';
 import { CreatedUserResponse, PrivateUserResponse, UserResponse } from './dto/user.response.js';
 import { SessionsService } from './sessions.service.js';
 import type { PrivateUser, PublicUser } from './users.repository.js';
-import { userNotFound } from './users.messages.js';
+import { emailTaken, userNotFound } from './users.messages.js';
 import { UsersService, type CreatedUser } from './users.service.js';
 
+/** A duplicate email, as both writes answer it. */
+const EMAIL_TAKEN = {
+  status: 409,
+  description: 'Another user has this email (in any case)',
+  message: emailTaken(),
+} as const;
+
 @ApiTags('users')
-@ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid input; the message names the field' })
+@ApiErrors(400)
 @Controller('users')
 export class UsersController {
   constructor(
@@ -47,9 +51,9 @@ export class UsersController {
 
   /** Creates a user and answers, this once, the user's secret token (only its hash is kept). */
   @Post()
+  @ApiOperation({ summary: 'Create a user; answers the user’s secret token, this once' })
   @ApiCreatedResponse({ type: CreatedUserResponse })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'Another user has this email (in any case)' })
-  @ApiPayloadTooLargeResponse({ type: ErrorResponse })
+  @ApiErrors(EMAIL_TAKEN, 413, 415)
   async create(
     @Body() dto: CreateUserDto,
     @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
@@ -65,6 +69,8 @@ export class UsersController {
    * profile.
    */
   @Get(':id')
+  @ApiOperation({ summary: 'A user’s profile: public, or whole for the user’s own session' })
+  @ApiIdParam('usr')
   @ApiBearerAuth(SECURITY_SCHEME.session)
   @ApiSecurity({})
   @ApiExtraModels(UserResponse, PrivateUserResponse)
@@ -73,7 +79,7 @@ export class UsersController {
       'The public profile; the whole profile with `?include=private` and `Authorization: Bearer <session id>` of one of the user’s own sessions',
     schema: { oneOf: [{ $ref: getSchemaPath(UserResponse) }, { $ref: getSchemaPath(PrivateUserResponse) }] },
   })
-  @ApiNotFoundResponse({ type: ErrorResponse })
+  @ApiErrors(404)
   async find(
     @Param('id', new ParseIdPipe('usr')) id: string,
     @Query() query: UserQuery,
@@ -88,10 +94,10 @@ export class UsersController {
 
   /** Changes any of name, email, settings (settings are replaced); evicts the cached profile. */
   @Patch(':id')
+  @ApiOperation({ summary: 'Change a user’s name, email or settings' })
+  @ApiIdParam('usr')
   @ApiOkResponse({ type: PrivateUserResponse })
-  @ApiNotFoundResponse({ type: ErrorResponse })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'Another user has this email (in any case)' })
-  @ApiPayloadTooLargeResponse({ type: ErrorResponse })
+  @ApiErrors(404, EMAIL_TAKEN, 413, 415)
   async update(
     @Param('id', new ParseIdPipe('usr')) id: string,
     @Body() dto: UpdateUserDto,

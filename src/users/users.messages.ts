@@ -5,8 +5,6 @@ export const sessionNotFound = (sessionId: string) => `session ${sessionId} not 
 export const queueVideoNotFound = (videoId: string) => `videoId: video ${videoId} not found`;
 export const notInQueue = (userId: string, videoId: string) =>
   `video ${videoId} is not in the queue of user ${userId}`;
-export const idMessage = (field: string, what: string, prefix: string) =>
-  `${field} must be a ${what} id (${prefix}_ followed by 1-64 letters, digits or dashes)`;
 export const userTokenRequired = () =>
   'a user token is required: Authorization: Bearer <token>, as answered by POST /users';
 // Says nothing about the token sent: an error never echoes a secret.

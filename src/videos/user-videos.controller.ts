@@ -1,6 +1,6 @@
 import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { PaginationQuery, ParseIdPipe } from '../common/validation/index.js';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiIdParam, PaginationQuery, ParseIdPipe } from '../common/validation/index.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { VideoPageResponse } from './dto/video.response.js';
 import type { VideoPage } from './video.view.js';
@@ -14,7 +14,7 @@ export class UserVideosController {
   constructor(private readonly videos: VideosService) {}
 
   @Get(':id/videos')
-  @ApiParam({ name: 'id', example: 'usr_000001', description: 'A user id' })
+  @ApiIdParam('usr')
   @ApiOperation({
     summary: 'A user’s videos, newest first',
     description:

@@ -7,16 +7,10 @@ import type { Video } from './videos.repository.js';
  * processing status, progress and `updatedAt` that every status update moves (`GET /videos/:id/status`).
  * So an event or a status update never makes a cached video, or a cached list of videos, stale.
  */
-export interface VideoView {
-  id: string;
-  userId: string;
-  title: string;
-  description: string;
-  category: string;
-  durationSec: number | null;
-  format: string | null;
-  createdAt: Date;
-}
+export type VideoView = Pick<
+  Video,
+  'id' | 'userId' | 'title' | 'description' | 'category' | 'durationSec' | 'format' | 'createdAt'
+>;
 
 export type VideoPage = Page<VideoView>;
 

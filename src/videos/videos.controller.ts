@@ -18,11 +18,10 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import { setLocation } from '../common/http/location.js';
-import { ParseIdPipe, type Page } from '../common/validation/index.js';
+import { ApiIdParam, ParseIdPipe, type Page } from '../common/validation/index.js';
 import { CreateVideoDto } from './dto/create-video.dto.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { SetStatusDto } from './dto/set-status.dto.js';
@@ -35,7 +34,7 @@ import type { VideoStatusInfo } from './videos.repository.js';
 import { VideosService } from './videos.service.js';
 
 const VIDEO_ID = new ParseIdPipe('vid');
-const idParam = ApiParam({ name: 'id', example: 'vid_000001', description: 'A video id' });
+const idParam = ApiIdParam('vid');
 
 /** Returns the value, or answers 404 for the video id when there is none. */
 function found<T>(value: T | null, id: string): T {
@@ -56,7 +55,7 @@ export class VideosController {
       'all categories, and every cached search; emits `video.created`.',
   })
   @ApiCreatedResponse({ type: VideoResponse })
-  @ApiErrors(400, 404, 413)
+  @ApiErrors(400, 404, 413, 415)
   async create(
     @Body() body: CreateVideoDto,
     @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
@@ -116,7 +115,7 @@ export class VideosController {
     description: 'Evicts the video and every cached list or aggregate containing it; emits `video.updated`.',
   })
   @ApiOkResponse({ type: VideoResponse })
-  @ApiErrors(400, 404, 413)
+  @ApiErrors(400, 404, 413, 415)
   update(@Param('id', VIDEO_ID) id: string, @Body() body: UpdateVideoDto): Promise<VideoView> {
     return this.videos.update(id, body);
   }
@@ -155,7 +154,7 @@ export class VideosController {
     description: 'The new status is written through to every cache tier and replica.',
   })
   @ApiOkResponse({ type: VideoStatusResponse })
-  @ApiErrors(400, 404, 413)
+  @ApiErrors(400, 404, 413, 415)
   setStatus(@Param('id', VIDEO_ID) id: string, @Body() body: SetStatusDto): Promise<VideoStatusInfo> {
     return this.videos.setStatus(id, body.status, body.progress);
   }

@@ -29,7 +29,7 @@ export class TrendingQuery {
 
 /** `/analytics/platform/:metric`. */
 export class PlatformMetricParams {
-  @ApiProperty({ enum: PLATFORM_METRICS })
+  @ApiProperty({ enum: PLATFORM_METRICS, example: 'views' })
   @IsIn(PLATFORM_METRICS)
   metric!: PlatformMetric;
 }

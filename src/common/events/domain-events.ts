@@ -10,6 +10,7 @@ export const DomainEvent = {
   videoDeleted: 'video.deleted',
   userUpdated: 'user.updated',
   engagementRecorded: 'engagement.recorded',
+  configChanged: 'config.changed',
 } as const;
 
 export interface VideoRef {
@@ -39,6 +40,10 @@ export interface EngagementRecordedEvent {
   type: 'view' | 'like' | 'share';
   videoId: string;
   userId: string;
+}
+
+export interface ConfigChangedEvent {
+  key: string;
 }
 
 /** The cache tag carried by every cached list or aggregate that contains a video. */

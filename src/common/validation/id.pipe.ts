@@ -2,13 +2,19 @@ import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/com
 import { Matches, type ValidationOptions } from 'class-validator';
 import type { IdPrefix } from '../../database/index.js';
 
-const NAMES: Record<IdPrefix, string> = { usr: 'user', vid: 'video', ses: 'session', tpl: 'template' };
+/** What each id prefix names, for messages and the OpenAPI document. */
+export const ID_NAMES: Readonly<Record<IdPrefix, string>> = {
+  usr: 'user',
+  vid: 'video',
+  ses: 'session',
+  tpl: 'template',
+};
 
 /** The shape of every server-chosen id: `<prefix>_` then 1-64 of `[0-9A-Za-z-]`. */
 export const entityIdPattern = (prefix: IdPrefix) => new RegExp(`^${prefix}_[0-9A-Za-z-]{1,64}$`);
 
 const mustBeId = (field: string, prefix: IdPrefix) =>
-  `${field} must be a ${NAMES[prefix]} id (${prefix}_ followed by 1-64 letters, digits or dashes)`;
+  `${field} must be a ${ID_NAMES[prefix]} id (${prefix}_ followed by 1-64 letters, digits or dashes)`;
 
 /**
  * Validates an id from the path before it reaches the cache or the database. Malformed ids are a

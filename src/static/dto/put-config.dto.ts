@@ -1,18 +1,7 @@
-import { ApiProperty, type ApiPropertyOptions } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
+import { ANY_JSON_SCHEMA } from '../../common/validation/any-json.schema.js';
 import { IsJsonValue, MAX_JSON_VALUE_BYTES } from '../../common/validation/json-value.js';
 import type { JsonValue } from '../../database/index.js';
-
-/** A JSON value of any type (the OpenAPI 3.0 way of saying "anything"). */
-export const ANY_JSON_SCHEMA: ApiPropertyOptions = {
-  nullable: true,
-  oneOf: [
-    { type: 'object', additionalProperties: true },
-    { type: 'array', items: {} },
-    { type: 'string' },
-    { type: 'number' },
-    { type: 'boolean' },
-  ],
-};
 
 export class PutConfigDto {
   @ApiProperty({

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { JsonValue } from '../../database/index.js';
-import { ANY_JSON_SCHEMA } from './put-config.dto.js';
+import { ANY_JSON_SCHEMA } from '../../common/validation/any-json.schema.js';
 
 export class TemplateResponse {
   @ApiProperty({ example: 'tpl_000001' })

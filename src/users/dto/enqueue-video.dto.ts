@@ -1,11 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Matches } from 'class-validator';
-import { VIDEO_ID_PATTERN } from '../users.constants.js';
-import { idMessage } from '../users.messages.js';
+import { IsString } from 'class-validator';
+import { entityIdPattern, IsEntityId } from '../../common/validation/index.js';
 
 export class EnqueueVideoDto {
-  @ApiProperty({ pattern: VIDEO_ID_PATTERN.source, example: 'vid_000042' })
+  @ApiProperty({ pattern: entityIdPattern('vid').source, example: 'vid_000042' })
   @IsString()
-  @Matches(VIDEO_ID_PATTERN, { message: idMessage('videoId', 'video', 'vid') })
+  @IsEntityId('vid')
   videoId!: string;
 }

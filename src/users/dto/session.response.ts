@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ANY_JSON_SCHEMA } from '../../common/validation/any-json.schema.js';
 import type { JsonValue } from '../../database/index.js';
 
 export class SessionResponse {
@@ -8,7 +9,7 @@ export class SessionResponse {
   @ApiProperty({ example: 'usr_000001' })
   userId!: string;
 
-  @ApiProperty({ description: 'Any JSON value, exactly as sent', nullable: true, example: { cart: [] } })
+  @ApiProperty({ ...ANY_JSON_SCHEMA, description: 'Any JSON value, exactly as sent', example: { cart: [] } })
   data!: JsonValue;
 
   @ApiProperty({ type: String, format: 'date-time' })

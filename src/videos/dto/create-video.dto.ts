@@ -32,7 +32,7 @@ export class CreateVideoDto {
   @TextLength(1, CATEGORY_MAX_LENGTH)
   category!: string;
 
-  @ApiPropertyOptional({ maxLength: DESCRIPTION_MAX_LENGTH, default: '' })
+  @ApiPropertyOptional({ maxLength: DESCRIPTION_MAX_LENGTH, description: 'Empty when left out' })
   @IfPresent()
   @IsStorableText()
   @TextLength(0, DESCRIPTION_MAX_LENGTH)
@@ -45,7 +45,13 @@ export class CreateVideoDto {
   @Max(DURATION_MAX_SEC)
   durationSec?: number | null;
 
-  @ApiPropertyOptional({ minLength: 1, maxLength: FORMAT_MAX_LENGTH, nullable: true, example: 'mp4' })
+  @ApiPropertyOptional({
+    type: 'string',
+    minLength: 1,
+    maxLength: FORMAT_MAX_LENGTH,
+    nullable: true,
+    example: 'mp4',
+  })
   @IsOptional()
   @IsStorableText()
   @TextLength(1, FORMAT_MAX_LENGTH)
