@@ -17,6 +17,35 @@ import { waitFor } from './fixtures/deferred.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** The compiler options of the scratch projects: the repository's layout, in small. */
+const TSCONFIG = {
+  compilerOptions: {
+    target: 'ES2023',
+    module: 'nodenext',
+    strict: true,
+    types: [],
+    incremental: true,
+    tsBuildInfoFile: 'dist/.tsbuildinfo',
+  },
+};
+const TSCONFIG_BUILD = {
+  extends: './tsconfig.json',
+  compilerOptions: { rootDir: 'src', outDir: 'dist', tsBuildInfoFile: 'dist/.tsbuildinfo.build' },
+  include: ['src'],
+  exclude: ['src/**/*.spec.ts'],
+};
+
+/** A project of its own in a temporary directory: the repository's scripts and compiler, no sources yet. */
+function scratchProject(label: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `vidcache-${label}-`));
+  mkdirSync(join(dir, 'src'));
+  cpSync(join(ROOT, 'scripts'), join(dir, 'scripts'), { recursive: true });
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG));
+  writeFileSync(join(dir, 'tsconfig.build.json'), JSON.stringify(TSCONFIG_BUILD));
+  return dir;
+}
+
 /**
  * `npm start`'s build step (scripts/build-if-needed.mjs), run in a small project of its own so the
  * test can touch and change sources freely: the repository's scripts and compiler, two sources.
@@ -30,32 +59,7 @@ describe('the build before npm start', () => {
   const outputTime = () => statSync(output()).mtimeMs;
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'vidcache-build-'));
-    mkdirSync(join(dir, 'src'));
-    cpSync(join(ROOT, 'scripts'), join(dir, 'scripts'), { recursive: true });
-    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-    writeFileSync(
-      join(dir, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2023',
-          module: 'nodenext',
-          strict: true,
-          types: [],
-          incremental: true,
-          tsBuildInfoFile: 'dist/.tsbuildinfo',
-        },
-      }),
-    );
-    writeFileSync(
-      join(dir, 'tsconfig.build.json'),
-      JSON.stringify({
-        extends: './tsconfig.json',
-        compilerOptions: { rootDir: 'src', outDir: 'dist', tsBuildInfoFile: 'dist/.tsbuildinfo.build' },
-        include: ['src'],
-        exclude: ['src/**/*.spec.ts'],
-      }),
-    );
+    dir = scratchProject('build');
     writeFileSync(source(), `export const answer: number = 41;\n`);
     writeFileSync(join(dir, 'src/other.ts'), `export const other = 'a';\n`);
   });
@@ -114,17 +118,7 @@ describe('the build before npm start', () => {
 describe('npm run start:dev', () => {
   let dir: string;
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'vidcache-dev-'));
-    mkdirSync(join(dir, 'src'));
-    cpSync(join(ROOT, 'scripts'), join(dir, 'scripts'), { recursive: true });
-    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-    writeFileSync(
-      join(dir, 'tsconfig.build.json'),
-      JSON.stringify({
-        compilerOptions: { target: 'ES2023', module: 'nodenext', types: [], rootDir: 'src', outDir: 'dist' },
-        include: ['src'],
-      }),
-    );
+    dir = scratchProject('dev');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
