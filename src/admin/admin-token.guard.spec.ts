@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { Logger, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
 import { AdminTokenGuard } from './admin-token.guard.js';
+import { adminTokenUnset } from './admin.messages.js';
 import { AdminModule } from './admin.module.js';
 
 const TOKEN = 'a-long-enough-admin-token';
@@ -71,9 +72,7 @@ describe('AdminModule', () => {
 
   it('warns at start-up that ADMIN_TOKEN is unset', () => {
     new AdminModule({ adminToken: undefined }).onApplicationBootstrap();
-    expect(Logger.prototype.warn).toHaveBeenCalledWith(
-      'ADMIN_TOKEN is unset: /admin endpoints answer 401 to everyone',
-    );
+    expect(Logger.prototype.warn).toHaveBeenCalledWith(adminTokenUnset());
   });
 
   it('says nothing when ADMIN_TOKEN is set', () => {

@@ -2,6 +2,7 @@ import { Inject, Logger, Module, type OnApplicationBootstrap } from '@nestjs/com
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { WarmupModule } from '../warmup/warmup.module.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
+import { adminTokenUnset } from './admin.messages.js';
 import { AdminController } from './admin.controller.js';
 import { CacheInvalidationService } from './cache-invalidation.service.js';
 import { ReplicaInvalidation } from './replica-invalidation.js';
@@ -18,7 +19,6 @@ export class AdminModule implements OnApplicationBootstrap {
   // Said here, not by the guard: Nest builds one guard per module and controller that uses it,
   // and each one repeated the warning.
   onApplicationBootstrap(): void {
-    if (!this.app.adminToken)
-      new Logger('Admin').warn('ADMIN_TOKEN is unset: /admin endpoints answer 401 to everyone');
+    if (!this.app.adminToken) new Logger('Admin').warn(adminTokenUnset());
   }
 }
