@@ -57,9 +57,10 @@ export function createFastifyAdapter(): FastifyAdapter {
 
 /** Creates the Fastify application, configured, not yet listening. */
 export async function createApp(): Promise<NestFastifyApplication> {
+  const { logFormat, logLevel } = loadOpsConfig();
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(), {
     bufferLogs: false,
-    logger: createAppLogger(loadOpsConfig().logFormat),
+    logger: createAppLogger(logFormat, logLevel),
   });
   configureApp(app);
   return app;

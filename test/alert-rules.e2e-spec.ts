@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
 
@@ -95,5 +97,63 @@ describe('Prometheus alert rules', () => {
     const { code, output } = await promtool('test', 'rules', TESTS);
 
     expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('SUCCESS') });
+  });
+});
+
+describe('the Prometheus scrape configuration (deploy/prometheus/prometheus.yml)', () => {
+  const SCRAPE = 'prometheus.yml';
+  interface Relabel {
+    source_labels?: string[];
+    target_label?: string;
+    action?: string;
+  }
+  interface ScrapeConfig {
+    rule_files: string[];
+    scrape_configs: { job_name: string; kubernetes_sd_configs?: unknown; relabel_configs: Relabel[] }[];
+  }
+  const config = load(readFileSync(DIR + SCRAPE, 'utf8')) as ScrapeConfig;
+  const job = config.scrape_configs.find((c) => c.job_name === 'vidcache')!;
+  const dashboard = readFileSync(
+    new URL('../deploy/grafana/vidcache-dashboard.json', import.meta.url),
+    'utf8',
+  );
+
+  it('gives every series the `pod` label the dashboard groups by, from the pod’s name', () => {
+    expect(dashboard).toContain('by (pod)');
+    expect(job.relabel_configs).toContainEqual({
+      source_labels: ['__meta_kubernetes_pod_name'],
+      target_label: 'pod',
+    });
+  });
+
+  it('never writes the Kubernetes namespace over the cache’s own `namespace` label', () => {
+    expect(job.relabel_configs.map((r) => r.target_label)).not.toContain('namespace');
+  });
+
+  it('loads the alert rules', () => {
+    expect(config.rule_files).toEqual([RULES]);
+  });
+
+  it('passes `promtool check config` (Kubernetes discovery swapped for a static target)', async () => {
+    // Debian's Prometheus is built without Kubernetes service discovery, so its promtool cannot
+    // parse `kubernetes_sd_configs`; everything else (relabelling, regexes, rule files) is checked.
+    expect(job.kubernetes_sd_configs).toEqual([{ role: 'pod' }]);
+    const checked = {
+      ...config,
+      // Absolute, as the copy is checked from a scratch directory.
+      rule_files: config.rule_files.map((file) => DIR + file),
+      scrape_configs: config.scrape_configs.map(({ kubernetes_sd_configs: _sd, ...rest }) => ({
+        ...rest,
+        static_configs: [{ targets: ['127.0.0.1:3000'] }],
+      })),
+    };
+    const scratch = mkdtempSync(join(tmpdir(), 'vidcache-scrape-'));
+    try {
+      writeFileSync(join(scratch, SCRAPE), JSON.stringify(checked));
+      const { code, output } = await promtool('check', 'config', join(scratch, SCRAPE));
+      expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('SUCCESS') });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { load } from 'js-yaml';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Cacheable } from '../src/cache/index.js';
 import { appConfig } from '../src/config/app.config.js';
 import { cacheConfig } from '../src/config/cache.config.js';
@@ -28,6 +28,7 @@ interface Probe {
 }
 interface Container {
   name: string;
+  image: string;
   ports: { name: string; containerPort: number }[];
   envFrom: ({ configMapRef: { name: string } } | { secretRef: { name: string } })[];
   resources: { requests: Record<string, string>; limits: Record<string, string> };
@@ -176,6 +177,19 @@ describe('deployment files', () => {
       expect(podLabels).toMatchObject(deployment.spec.selector.matchLabels);
     });
 
+    it('names the image to build and push in one place, kustomization.yaml', () => {
+      const kustomization = yaml<{ images: { name: string; newName: string; newTag: string }[] }>(
+        'deploy/kubernetes/kustomization.yaml',
+      );
+      const image = kustomization.images.find((i) => i.name === container.image);
+      expect(image).toMatchObject({
+        newName: expect.stringMatching(/\/vidcache$/),
+        newTag: expect.any(String),
+      });
+      // The commands to build and push it are written next to it, for the operator.
+      expect(read('deploy/kubernetes/kustomization.yaml')).toContain(`docker build -t ${image!.newName}:`);
+    });
+
     it('takes its environment from the ConfigMap and the Secret, whose values the service accepts', () => {
       const sources = container.envFrom.map((source) =>
         'configMapRef' in source ? source.configMapRef.name : source.secretRef.name,
@@ -189,11 +203,60 @@ describe('deployment files', () => {
 
   describe('docker compose', () => {
     interface Service {
+      build?: string;
+      image?: string;
+      ports?: string[];
       healthcheck?: { test: string[] | string };
       environment?: Record<string, string>;
       stop_grace_period?: string;
+      depends_on?: Record<string, { condition: string }>;
+      volumes?: string[];
     }
-    const compose = yaml<{ services: Record<string, Service> }>('docker-compose.yml');
+    interface Compose {
+      services: Record<string, Service>;
+      volumes?: Record<string, unknown>;
+    }
+    const compose = yaml<Compose>('docker-compose.yml');
+    const text = read('docker-compose.yml');
+
+    // What `docker compose config` would refuse (no Docker CLI runs here), checked on the file itself.
+    it('is a valid Compose file: known top-level keys, interpolations, dependencies and volumes', () => {
+      expect(
+        Object.keys(compose).filter(
+          (key) => !['name', 'services', 'volumes', 'networks', 'configs', 'secrets'].includes(key),
+        ),
+      ).toEqual([]);
+      // `${NAME}`, `${NAME:-default}` or `${NAME-default}`; a bare `$` must be written `$$`.
+      const dollars = [...text.matchAll(/\$(?!\$)(\{[^}]*\}|.)/g)].map((m) => m[0]);
+      expect(dollars.filter((d) => !/^\$\{[A-Za-z_][A-Za-z0-9_]*(:?-[^}]*)?\}$/.test(d))).toEqual([]);
+      for (const [name, service] of Object.entries(compose.services)) {
+        expect([name, Boolean(service.build ?? service.image)]).toEqual([name, true]);
+        for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
+          expect(compose.services[dependency]?.healthcheck).toBeDefined();
+          expect(condition).toBe('service_healthy');
+        }
+        for (const volume of service.volumes ?? []) {
+          const source = volume.split(':')[0]!;
+          if (!source.startsWith('.') && !source.startsWith('/'))
+            expect(Object.keys(compose.volumes ?? {})).toContain(source);
+        }
+      }
+      expect(existsSync(new URL(`${compose.services.app!.build}/Dockerfile`, root))).toBe(true);
+    });
+
+    it('points the app at the Redis and PostgreSQL it runs, on the port it publishes', () => {
+      const app = compose.services.app!;
+      const environment = app.environment!;
+      const database = new URL(environment.DATABASE_URL!);
+      const postgres = compose.services[database.hostname]!.environment!;
+      expect([database.username, database.password, database.pathname.slice(1)]).toEqual([
+        postgres.POSTGRES_USER,
+        postgres.POSTGRES_PASSWORD,
+        postgres.POSTGRES_DB,
+      ]);
+      expect(compose.services[new URL(environment.REDIS_URL!).hostname]?.image).toMatch(/^redis:/);
+      expect(app.ports!.map((port) => port.split(':').at(-1))).toContain(environment.PORT);
+    });
 
     it('runs the app, Redis and PostgreSQL, each with a healthcheck; the app’s is readiness', async () => {
       expect(Object.keys(compose.services).sort()).toEqual(['app', 'postgres', 'redis']);

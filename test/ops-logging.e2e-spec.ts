@@ -2,8 +2,12 @@ import { jest } from '@jest/globals';
 import { Controller, Get, Injectable, Logger, Param } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createAppLogger } from '../src/common/logging/app-logger.js';
+import { WarmupLock } from '../src/warmup/warmup-lock.js';
+import { AppProcess, buildIfNeeded } from './fixtures/app-process.js';
+import { waitFor } from './fixtures/deferred.js';
 import { createOpsApp } from './fixtures/ops-app.js';
-import { uniquePrefix } from './fixtures/redis.js';
+import { TEST_REDIS_URL, uniquePrefix } from './fixtures/redis.js';
+import { testPrefixes } from './fixtures/redis-prefixes.js';
 
 @Injectable()
 class EchoService {
@@ -127,4 +131,103 @@ describe('structured logs with request ids', () => {
     expect(outside).toMatchObject({ level: 'log', message: 'no request here' });
     expect(outside!.requestId).toBeUndefined();
   });
+});
+
+// The built service as an operator runs it: its output is a pipe here, as under a process manager.
+describe('the logs of the built service', () => {
+  const { redis, next: prefix } = testPrefixes('oplogs');
+  const ESCAPE = String.fromCharCode(27);
+  const SMALL_EMBEDDED = { DATA_DIR: 'memory://', SEED_SCALE: '0.01', ADMIN_TOKEN: '' };
+
+  beforeAll(() => buildIfNeeded(), 120_000);
+
+  const lines = (logs: string) => logs.split('\n').filter(Boolean);
+
+  describe('in text, with LOG_LEVEL=debug, started while another replica holds the warm-up lock', () => {
+    const cachePrefix = prefix();
+    const service = new AppProcess({
+      ...SMALL_EMBEDDED,
+      LOG_FORMAT: 'pretty',
+      LOG_LEVEL: 'debug',
+      REDIS_URL: TEST_REDIS_URL,
+      CACHE_PREFIX: cachePrefix,
+      // This replica waits for the lock's holder, and readiness answers 503 meanwhile.
+      WARMUP_FOLLOWER_WAIT_MS: '2000',
+    });
+
+    beforeAll(async () => {
+      if (!(await new WarmupLock(redis, cachePrefix, 60_000).acquire('another-replica')))
+        throw new Error('the warm-up lock of a fresh prefix was already taken');
+      await service.start(120_000);
+    }, 180_000);
+    afterAll(() => service.stop());
+
+    it('writes no terminal colour codes into a pipe', () => {
+      expect(service.logs).toContain('[Bootstrap]');
+      expect(service.logs).not.toContain(ESCAPE);
+    });
+
+    it('says in one line where it listens and where the API docs are', () => {
+      const listening = lines(service.logs).filter((line) => line.includes('Listening on'));
+      expect(listening).toHaveLength(1);
+      expect(listening[0]).toContain(`127.0.0.1:${service.port}`);
+      expect(listening[0]).toContain(`http://127.0.0.1:${service.port}/docs`);
+    });
+
+    it('says each warning once', () => {
+      const warnings = lines(service.logs)
+        .filter((line) => line.includes(' WARN '))
+        .map((line) => line.slice(line.indexOf(' WARN ')));
+      expect(warnings.filter((line) => line.includes('ADMIN_TOKEN is unset'))).toHaveLength(1);
+      expect(new Set(warnings).size).toBe(warnings.length);
+    });
+
+    it('logs readiness failures while the first warm-up runs at debug level, never as ERROR', () => {
+      const notReady = lines(service.logs).filter((line) => line.includes('Not ready'));
+      expect(notReady.length).toBeGreaterThan(0);
+      expect(notReady.every((line) => line.includes(' DEBUG ') && line.includes('warmup'))).toBe(true);
+      expect(lines(service.logs).filter((line) => line.includes(' ERROR '))).toEqual([]);
+    });
+
+    it('logs each request with method, route, status, duration, cache tier and request id', async () => {
+      for (const id of ['req-first', 'req-second']) {
+        const response = await service.fetch('/videos/vid_000001', { headers: { 'x-request-id': id } });
+        expect(response.status).toBe(200);
+      }
+      await service.fetch('/no-such-path', { headers: { 'x-request-id': 'req-unknown' } });
+
+      const requestLine = async (id: string) => {
+        let found: string | undefined;
+        await waitFor(() => (found = lines(service.logs).find((l) => l.includes(`'${id}'`))) !== undefined);
+        return found!;
+      };
+      const second = await requestLine('req-second');
+      expect(second).toContain(' DEBUG [Request]');
+      expect(second).toMatch(/GET \/videos\/:id 200 [\d.]+ ms/);
+      expect(second).toMatch(/method: 'GET'.*route: '\/videos\/:id'.*status: 200.*durationMs: [\d.]+/);
+      expect(second).toContain(`cache: 'l1'`);
+      expect(await requestLine('req-first')).toMatch(/cache: '(miss|l2)'/);
+      // No route matched: the path itself, and no cache was read.
+      expect(await requestLine('req-unknown')).toMatch(/route: '\/no-such-path'.*status: 404.*cache: 'none'/);
+    });
+  });
+
+  it('with the default level, in JSON: the start-up line, and no line per request', async () => {
+    const service = new AppProcess({ ...SMALL_EMBEDDED, LOG_FORMAT: 'json' });
+    await service.start(120_000);
+    try {
+      const response = await service.fetch('/videos/vid_000001', {
+        headers: { 'x-request-id': 'req-quiet' },
+      });
+      expect(response.status).toBe(200);
+      await service.fetch('/health/live');
+
+      const records = lines(service.logs).map((line) => JSON.parse(line) as LogRecord);
+      expect(records.filter((r) => String(r.message).startsWith('Listening on'))).toHaveLength(1);
+      expect(records.filter((r) => r.level === 'debug')).toEqual([]);
+      expect(service.logs).not.toContain('req-quiet');
+    } finally {
+      await service.stop();
+    }
+  }, 180_000);
 });

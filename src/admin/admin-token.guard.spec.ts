@@ -1,6 +1,8 @@
 import { jest } from '@jest/globals';
 import { Logger, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
 import { AdminTokenGuard } from './admin-token.guard.js';
+import { adminTokenUnset } from './admin.messages.js';
+import { AdminModule } from './admin.module.js';
 
 const TOKEN = 'a-long-enough-admin-token';
 
@@ -55,11 +57,26 @@ describe('AdminTokenGuard', () => {
     expect(wwwAuthenticate).toBe(challenge);
   });
 
-  it('refuses everyone when ADMIN_TOKEN is unset, and warns once at start-up', () => {
+  it('refuses everyone when ADMIN_TOKEN is unset, leaving the warning to AdminModule', () => {
     const guard = new AdminTokenGuard({ adminToken: undefined });
-    expect(Logger.prototype.warn).toHaveBeenCalledTimes(1);
+    expect(Logger.prototype.warn).not.toHaveBeenCalled();
     for (const header of [undefined, 'Bearer ', 'Bearer undefined', `Bearer ${TOKEN}`]) {
       expect(refusal(guard, header).error).toBeInstanceOf(UnauthorizedException);
     }
+  });
+});
+
+describe('AdminModule', () => {
+  beforeEach(() => jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined));
+  afterEach(() => jest.restoreAllMocks());
+
+  it('warns at start-up that ADMIN_TOKEN is unset', () => {
+    new AdminModule({ adminToken: undefined }).onApplicationBootstrap();
+    expect(Logger.prototype.warn).toHaveBeenCalledWith(adminTokenUnset());
+  });
+
+  it('says nothing when ADMIN_TOKEN is set', () => {
+    new AdminModule({ adminToken: TOKEN }).onApplicationBootstrap();
+    expect(Logger.prototype.warn).not.toHaveBeenCalled();
   });
 });

@@ -1,7 +1,6 @@
 import {
   Inject,
   Injectable,
-  Logger,
   UnauthorizedException,
   type CanActivate,
   type ExecutionContext,
@@ -25,7 +24,7 @@ interface HeaderWritable {
  * Lets a request through only with `Authorization: Bearer <ADMIN_TOKEN>`. Tokens are compared as
  * SHA-256 digests with `timingSafeEqual` (equal lengths whatever was sent), so the time taken says
  * nothing about the token. With ADMIN_TOKEN unset every request is refused: the admin API is never
- * open by default. Refusals are 401 with `WWW-Authenticate: Bearer` (RFC 6750).
+ * open by default (AdminModule says so once at start-up). Refusals are 401 with `WWW-Authenticate: Bearer` (RFC 6750).
  */
 @Injectable()
 export class AdminTokenGuard implements CanActivate {
@@ -33,8 +32,6 @@ export class AdminTokenGuard implements CanActivate {
 
   constructor(@Inject(appConfig.KEY) app: Pick<AppConfig, 'adminToken'>) {
     this.expected = app.adminToken ? digest(app.adminToken) : undefined;
-    if (!this.expected)
-      new Logger('Admin').warn('ADMIN_TOKEN is unset: /admin endpoints answer 401 to everyone');
   }
 
   canActivate(context: ExecutionContext): boolean {

@@ -16,6 +16,7 @@ describe('loadOpsConfig', () => {
       healthCheckTimeoutMs: 1_000,
       alertCheckIntervalMs: 60_000,
       logFormat: 'pretty',
+      logLevel: 'log',
       predictiveWarming: true,
       predictiveMaxPerSecond: 50,
     });
@@ -49,6 +50,7 @@ describe('loadOpsConfig', () => {
         HEALTH_CHECK_TIMEOUT_MS: '9',
         ALERT_CHECK_INTERVAL_MS: '1000',
         LOG_FORMAT: 'json',
+        LOG_LEVEL: 'debug',
         PREDICTIVE_WARMING: 'false',
         PREDICTIVE_MAX_PER_SECOND: '12',
       }),
@@ -65,6 +67,7 @@ describe('loadOpsConfig', () => {
       healthCheckTimeoutMs: 9,
       alertCheckIntervalMs: 1000,
       logFormat: 'json',
+      logLevel: 'debug',
       predictiveWarming: false,
       predictiveMaxPerSecond: 12,
     });
@@ -79,6 +82,7 @@ describe('loadOpsConfig', () => {
     ['WARMUP_CONCURRENCY', '0'],
     ['WARMUP_LOCK_TTL_MS', '10'],
     ['LOG_FORMAT', 'xml'],
+    ['LOG_LEVEL', 'info'],
     ['HEALTH_CHECK_TIMEOUT_MS', '1.5'],
   ])('rejects %s=%s with one line naming the variable', (name, value) => {
     const load = () => loadOpsConfig({ [name]: value });

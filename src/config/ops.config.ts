@@ -5,6 +5,10 @@ import { EnvBoolean, validateEnv } from './validate-env.js';
 
 export type LogFormat = 'json' | 'pretty';
 
+/** The levels an operator can choose, most severe first; each one shows the levels before it. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
 class OpsEnv {
   /** Readiness waits this long for the first warm-up, then stops waiting. */
   @IsInt()
@@ -74,6 +78,10 @@ class OpsEnv {
   @IsIn(['json', 'pretty'], { message: 'must be json or pretty' })
   LOG_FORMAT?: LogFormat;
 
+  /** The most detailed level written; `debug` adds one line per request (method, route, status, duration, cache tier, request id). */
+  @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevelName = 'log';
+
   /** Learn which cached reads follow one another and pre-load cold successors. */
   @EnvBoolean()
   @IsBoolean({ message: 'must be true or false' })
@@ -100,6 +108,7 @@ export interface OpsConfig {
   healthCheckTimeoutMs: number;
   alertCheckIntervalMs: number;
   logFormat: LogFormat;
+  logLevel: LogLevelName;
   predictiveWarming: boolean;
   predictiveMaxPerSecond: number;
 }
@@ -126,6 +135,7 @@ export function loadOpsConfig(env: Record<string, string | undefined> = process.
     healthCheckTimeoutMs: valid.HEALTH_CHECK_TIMEOUT_MS,
     alertCheckIntervalMs: valid.ALERT_CHECK_INTERVAL_MS,
     logFormat: valid.LOG_FORMAT ?? (isProduction(env) ? 'json' : 'pretty'),
+    logLevel: valid.LOG_LEVEL,
     predictiveWarming: valid.PREDICTIVE_WARMING,
     predictiveMaxPerSecond: valid.PREDICTIVE_MAX_PER_SECOND,
   };

@@ -8,7 +8,8 @@ import {
   openTestDatabase,
   type OpenTestDatabase,
 } from '../../test/fixtures/database.js';
-import { DatabaseConnection } from './database.connection.js';
+import { IN_MEMORY_DATA_DIR } from '../config/database.config.js';
+import { DatabaseConnection, PGLITE_SHARED_BUFFERS } from './database.connection.js';
 import { queryRows } from './raw-query.js';
 
 const TABLES = ['config_entries', 'events', 'queue_items', 'sessions', 'templates', 'users', 'videos'];
@@ -122,6 +123,28 @@ describe('PGlite under DATA_DIR', () => {
 
     expect(first.describe()).toBe(`Using the embedded PostgreSQL (PGlite) in ${config.dataDir}`);
     expect(rows).toEqual([{ name: 'Kept' }]);
+  });
+
+  it('runs PostgreSQL with a small buffer cache, on disk and in memory', async () => {
+    for (const dataDir of [join(root, 'buffers'), IN_MEMORY_DATA_DIR]) {
+      const connection = await DatabaseConnection.open({
+        url: undefined,
+        dataDir,
+        seedOnStart: false,
+        seedScale: 1,
+      });
+      try {
+        const [setting] = await queryRows<{ shared_buffers: string }>(
+          connection.db,
+          sql`show shared_buffers`,
+        );
+        // PostgreSQL's 128MB default, in a process that holds the data in memory already, cost
+        // about 100 MB of resident memory that never came back.
+        expect([dataDir, setting?.shared_buffers]).toEqual([dataDir, PGLITE_SHARED_BUFFERS]);
+      } finally {
+        await connection.close();
+      }
+    }
   });
 });
 

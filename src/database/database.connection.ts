@@ -35,6 +35,13 @@ export type DatabaseKind = 'pglite' | 'postgres';
 /** Extensions the migrations use; PGlite must be given them when it starts. */
 export const PGLITE_EXTENSIONS = { pg_trgm };
 
+/**
+ * PostgreSQL's buffer cache inside PGlite. The default, 128 MB, is for a server with memory of its
+ * own; in this process it only copies pages that PGlite's file system already holds in memory (or
+ * the OS caches, on disk), and WebAssembly memory never shrinks once touched.
+ */
+export const PGLITE_SHARED_BUFFERS = '16MB';
+
 // Resolved from this file so that it points at the checked-in migrations both when running from
 // src/database (tests) and from dist/database (the built service).
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../src/database/migrations', import.meta.url));
@@ -103,7 +110,11 @@ export class DatabaseConnection {
     const inMemory = config.dataDir === IN_MEMORY_DATA_DIR;
     const dataDir = inMemory ? undefined : resolve(config.dataDir);
     if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-    const client = await PGlite.create({ dataDir, extensions: PGLITE_EXTENSIONS });
+    const client = await PGlite.create({
+      dataDir,
+      extensions: PGLITE_EXTENSIONS,
+      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+    });
     return DatabaseConnection.fromPGlite(client, dataDir ?? 'memory', limits);
   }
 

@@ -13,3 +13,9 @@ export const drainFinished = () => 'Drain finished: closing the HTTP server and 
 
 export const databaseCircuitOpen = () =>
   'database unavailable: its circuit breaker is open after repeated failures (probing it)';
+
+/** A failed readiness check, with what each failing indicator reported. */
+export const notReady = (failures: Record<string, unknown>) =>
+  `Not ready: ${Object.entries(failures)
+    .map(([key, detail]) => `${key} ${JSON.stringify(detail)}`)
+    .join('; ')}`;

@@ -19,7 +19,7 @@ import { ReadinessState } from './readiness-state.js';
  * after the others, so the drain happens while the cache's invalidation bus still runs.
  */
 @Module({
-  imports: [TerminusModule.forRoot(), OpsConfigModule],
+  imports: [TerminusModule.forRoot({ logger: false }), OpsConfigModule],
   controllers: [HealthController],
   providers: [
     ReadinessState,

@@ -1,5 +1,5 @@
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
-import type { LogFormat } from '../../config/ops.config.js';
+import { ConsoleLogger } from '@nestjs/common';
+import { LOG_LEVELS, type LogFormat, type LogLevelName } from '../../config/ops.config.js';
 import { currentRequestId } from './request-context.js';
 
 type JsonLogOptions = Parameters<ConsoleLogger['getJsonLogObject']>[1];
@@ -24,10 +24,19 @@ export class AppLogger extends ConsoleLogger {
 }
 
 /**
- * The application's logger.
+ * The application's logger: `level` and the levels more severe than it. Text is coloured only on
+ * a terminal: a file, a pipe or a log collector gets no escape codes (nor does a terminal with
+ * `NO_COLOR` set).
  *
- * @example NestFactory.create(AppModule, adapter, { logger: createAppLogger('json') })
+ * @example NestFactory.create(AppModule, adapter, { logger: createAppLogger('json', 'log') })
  */
-export function createAppLogger(format: LogFormat, logLevels?: LogLevel[]): AppLogger {
-  return new AppLogger({ json: format === 'json', ...(logLevels ? { logLevels } : {}) });
+export function createAppLogger(format: LogFormat, level: LogLevelName = 'verbose'): AppLogger {
+  const json = format === 'json';
+  return new AppLogger({
+    json,
+    logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1),
+    colors: !json && process.stdout.isTTY === true && !process.env.NO_COLOR,
+    // Fields passed as an object after the message become fields of the JSON line.
+    flattenParams: true,
+  });
 }
