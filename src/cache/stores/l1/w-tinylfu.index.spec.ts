@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { LRUCache } from 'lru-cache';
 import type { L1Entry } from '../memory.store.js';
 import type { L1Index } from './l1-index.js';
-import { Region, WTinyLfuIndex } from './w-tinylfu.index.js';
+import { Region } from './region-lists.js';
+import { WTinyLfuIndex } from './w-tinylfu.index.js';
 
 const entry = (bytes = 100): L1Entry => ({
   value: 'v',
