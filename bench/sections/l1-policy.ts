@@ -1,8 +1,9 @@
 import { fullKey } from '../../src/cache/cache-keys.js';
 import { resolveCacheOptions } from '../../src/cache/cache-options.js';
-import { DEFAULT_POLICIES, type L1Eviction } from '../../src/cache/cache-policy.js';
+import type { L1Eviction } from '../../src/cache/cache-policy.js';
 import { MemoryStore } from '../../src/cache/stores/memory.store.js';
 import type { BenchContext, Table } from '../lib/context.js';
+import { soleNamespacePolicies } from '../lib/service-replay.js';
 import { alternate, calibrate, nsPerOp, type Variant } from '../lib/harness.js';
 import { duration, pairedRatio, percent, range, ratioText, summarize, type Summary } from '../lib/stats.js';
 import {
@@ -44,20 +45,19 @@ export const RECENCY = 'recency';
 
 /** An L1 with one namespace holding exactly `capacity` entries (bytes are not the bound here). */
 export function simulatedL1(eviction: L1Eviction, capacity: number) {
-  const policies = Object.fromEntries(Object.keys(DEFAULT_POLICIES).map((name) => [name, { l1Share: 0 }]));
   const store = new MemoryStore(
     resolveCacheOptions({
       prefix: PREFIX,
       now: () => 0,
       l1: { maxEntries: capacity, maxBytes: 2 ** 40 },
-      policies: { ...policies, [NAMESPACE]: { l1Share: 1, eviction, l1TtlMs: HOUR, l2TtlMs: HOUR } },
+      policies: soleNamespacePolicies(NAMESPACE, { eviction, l1TtlMs: HOUR, l2TtlMs: HOUR }),
     }),
   );
   return { store, slice: store.slice(NAMESPACE) };
 }
 
 /** Runs a trace through our L1 as the hybrid cache drives it: probe, and on a miss, put. */
-function replayThroughL1(trace: Trace, eviction: L1Eviction, capacity: number) {
+export function replayThroughL1(trace: Trace, eviction: L1Eviction, capacity: number) {
   const { store, slice } = simulatedL1(eviction, capacity);
   const fullKeys = Array.from({ length: trace.keySpace }, (_, id) => fullKey(PREFIX, NAMESPACE, ['k', id]));
   const relativeKeys = fullKeys.map((key) => key.slice(slice.prefix.length));
