@@ -70,6 +70,14 @@ export function evaluateTargets(results: SectionResults): TargetResult[] {
       ...atLeast(vsCm, 2, ratioText),
       profile: 'cacheable-l1',
     });
+    const cost = inProcess.tinylfuVsLru;
+    targets.push({
+      id: 'l1-hit-tinylfu-vs-lru',
+      target: '@Cacheable L1 hit with eviction tinylfu ≤ 1.1× its time with lru (same rounds)',
+      measured: `${ratioText(cost.median)} (rounds ${ratioText(cost.min)}–${ratioText(cost.max)})`,
+      ...atMost(cost.median, 1.1, ratioText),
+      profile: 'cacheable-l1',
+    });
   }
   if (http) {
     const route = http.routes.find((r) => r.path === 'vidcache')!;
