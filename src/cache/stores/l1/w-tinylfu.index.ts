@@ -41,6 +41,8 @@ export class WTinyLfuIndex implements L1Index {
   /** Lookups since the climber last moved, and how many hit. */
   hitsInSample = 0;
   missesInSample = 0;
+  /** The key of the last miss counted, until something is stored (see `get`). */
+  private lastMiss: string | undefined;
   private readonly climber = new HillClimber();
   private readonly admission: TinyLfuAdmission;
 
@@ -108,7 +110,14 @@ export class WTinyLfuIndex implements L1Index {
   get(key: string): L1Entry | undefined {
     const slot = this.slots.get(key);
     if (slot === undefined) {
-      this.missesInSample++;
+      // One read, one miss in the climber's sample: the read-through path probes again a key the
+      // hit path has just missed, and reads that join a load in flight miss it too. Counted each
+      // time, they made the climber see a read stream that misses more than it does, and size the
+      // window for it (a point of hit ratio lost through the service on a skewed stream).
+      if (key !== this.lastMiss) {
+        this.missesInSample++;
+        this.lastMiss = key;
+      }
       return undefined;
     }
     this.hitsInSample++;
@@ -154,6 +163,7 @@ export class WTinyLfuIndex implements L1Index {
       this.bytes += size;
       this.lists.link(slot, Region.Window);
     }
+    this.lastMiss = undefined;
     this.evict();
     // On the write path (a miss), never on a hit.
     if (this.hitsInSample + this.missesInSample >= this.max * CLIMB_SAMPLE_PER_ENTRY) this.climb();
