@@ -20,6 +20,7 @@ import { inProcessPanels, inProcessTables, runInProcess } from './sections/in-pr
 import { memoryTables, runMemory, type MemoryResult } from './sections/memory.js';
 import { redisPanels, redisTables, runRedisHits } from './sections/redis-hits.js';
 import { l1PolicyTables, runL1Policy } from './sections/l1-policy.js';
+import { l1ServiceTables, runL1Service } from './sections/l1-service.js';
 import { replayTables, runReplay } from './sections/replay.js';
 import { runStampede, stampedePanels, stampedeTables } from './sections/stampede.js';
 
@@ -47,6 +48,7 @@ const runners: Record<SectionId, () => Promise<void>> = {
   replay: async () => void (results.replay = await runReplay(ctx)),
   memory: async () => void (results.memory = await runMemory(ctx)),
   'l1-policy': async () => void (results.l1Policy = await runL1Policy(ctx)),
+  'l1-service': async () => void (results.l1Service = await runL1Service(ctx)),
 };
 for (const section of config.sections) {
   const started = performance.now();
@@ -91,6 +93,7 @@ const tables: Table[] = [
   ...(results.replay ? replayTables(results.replay) : []),
   ...(results.memory || results.replay ? memoryTables(results.memory, results.replay) : []),
   ...(results.l1Policy ? l1PolicyTables(results.l1Policy) : []),
+  ...(results.l1Service ? l1ServiceTables(results.l1Service) : []),
   targetsTable(targets),
   ...(breakdown ? [breakdownTable(breakdown)] : []),
   ...profiles.map(({ target, summary }): Table => ({

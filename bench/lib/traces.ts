@@ -10,6 +10,12 @@ export interface Trace {
   readonly measureFrom: number;
   /** Distinct key ids are below this. */
   readonly keySpace: number;
+  /**
+   * The keys from most to least likely to be read, when the generator knows it (Zipf). The
+   * frequency oracle then holds the truly most popular keys, not those a short sample happened to
+   * read most (which would credit it with foreknowledge of the sample's noise).
+   */
+  readonly popularity?: Int32Array;
 }
 
 const isWrite = (op: number) => op < 0;
@@ -41,6 +47,7 @@ export function zipfTrace(options: {
     ops,
     measureFrom,
     keySpace: keys + crawl,
+    popularity: keyOfRank,
   };
 }
 
@@ -100,19 +107,15 @@ export function replayTrace(ops: Int32Array, keys: number, warmup: number): Trac
 }
 
 /**
- * The frequency oracle: a static cache holding the `capacity` keys read most often in the measured
- * part of the trace, known in advance. On a stationary skewed stream this is the best an online
- * policy can approach; a write makes the next read of its key a miss.
+ * The frequency oracle: a static cache holding the `capacity` most popular keys, known in advance:
+ * the trace's own popularity ranking where it has one, else the keys read most often in its
+ * measured part. On a stationary skewed stream this is the best an online policy can approach; a
+ * write makes the next read of its key a miss.
  */
 export function frequencyOracle(trace: Trace, capacity: number): number {
-  const counts = new Int32Array(trace.keySpace);
-  for (let i = trace.measureFrom; i < trace.ops.length; i++) {
-    const op = trace.ops[i]!;
-    if (!isWrite(op)) counts[op]!++;
-  }
   const top = new Uint8Array(trace.keySpace);
-  const byCount = Array.from(counts.keys()).sort((a, b) => counts[b]! - counts[a]!);
-  for (let i = 0; i < Math.min(capacity, byCount.length); i++) top[byCount[i]!] = 1;
+  const ranking = trace.popularity ?? keysByMeasuredReads(trace);
+  for (let i = 0; i < Math.min(capacity, ranking.length); i++) top[ranking[i]!] = 1;
   const invalid = new Uint8Array(trace.keySpace);
   let hits = 0;
   let reads = 0;
@@ -130,6 +133,16 @@ export function frequencyOracle(trace: Trace, capacity: number): number {
     if (hit) hits++;
   }
   return hits / reads;
+}
+
+/** Key ids by how often the measured part of the trace reads them, most read first. */
+function keysByMeasuredReads(trace: Trace): number[] {
+  const counts = new Int32Array(trace.keySpace);
+  for (let i = trace.measureFrom; i < trace.ops.length; i++) {
+    const op = trace.ops[i]!;
+    if (!isWrite(op)) counts[op]!++;
+  }
+  return Array.from(counts.keys()).sort((a, b) => counts[b]! - counts[a]!);
 }
 
 /**

@@ -56,7 +56,7 @@ export function simulatedL1(eviction: L1Eviction, capacity: number) {
 }
 
 /** Runs a trace through our L1 as the hybrid cache drives it: probe, and on a miss, put. */
-function replayThroughL1(trace: Trace, eviction: L1Eviction, capacity: number) {
+export function replayThroughL1(trace: Trace, eviction: L1Eviction, capacity: number) {
   const { store, slice } = simulatedL1(eviction, capacity);
   const fullKeys = Array.from({ length: trace.keySpace }, (_, id) => fullKey(PREFIX, NAMESPACE, ['k', id]));
   const relativeKeys = fullKeys.map((key) => key.slice(slice.prefix.length));
@@ -197,7 +197,7 @@ export function l1PolicyTables(result: L1PolicyResult): Table[] {
       ]),
       notes: [
         'L1 lru / tinylfu: MemoryStore itself (probe, then put on a miss), one namespace of exactly this many entries.',
-        'oracle: holds the most-read keys of the measured part, known in advance; Bélády: evicts the key read furthest ahead (offline optimum).',
+        "oracle: holds the most popular keys, known in advance (Zipf: the distribution's top keys; other traces: the most-read keys of the measured part); Bélády: evicts the key read furthest ahead (offline optimum).",
         'Hits are counted after a warm-up (and after the crawl, where there is one); a write invalidates its key in every column.',
         `L1 hit cost (probe, 1,000 hot keys): lru ${range(result.hitCost.lru, duration)}, tinylfu ${range(result.hitCost.tinylfu, duration)}; tinylfu ÷ lru ${ratioText(result.hitCost.ratio.median)} (rounds ${ratioText(result.hitCost.ratio.min)}–${ratioText(result.hitCost.ratio.max)})`,
       ],

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { LRUCache } from 'lru-cache';
 import type { L1Entry } from '../memory.store.js';
 import type { L1Index } from './l1-index.js';
-import { Region, WTinyLfuIndex } from './w-tinylfu.index.js';
+import { Region } from './region-lists.js';
+import { WTinyLfuIndex } from './w-tinylfu.index.js';
 
 const entry = (bytes = 100): L1Entry => ({
   value: 'v',
@@ -161,6 +162,20 @@ describe('WTinyLfuIndex (W-TinyLFU)', () => {
   });
 
   describe('hill climbing', () => {
+    it('counts one miss per read in its sample, however often the read path probes the key before storing it', () => {
+      const { index } = tinylfu(100);
+      index.get('a');
+      index.get('a');
+      expect(index.missesInSample).toBe(1);
+      index.get('b');
+      expect(index.missesInSample).toBe(2);
+      // Stored, then gone: the next miss on it is a read of its own.
+      index.set('a', entry(), { size: 100 });
+      index.delete('a');
+      index.get('a');
+      expect([index.missesInSample, index.hitsInSample]).toEqual([3, 0]);
+    });
+
     it('grows the window when reads return soon after their first, and keeps it small on a loop', () => {
       // Recency: 80% of reads go back to a recent key, at a geometric LRU-stack distance (mean 50).
       const recency = tinylfu(200);

@@ -1,36 +1,14 @@
 import type { L1Entry } from '../memory.store.js';
 import { FrequencySketch, hashKey } from './frequency-sketch.js';
+import { HillClimber, WINDOW_SHARE } from './hill-climber.js';
 import type { L1Dispose, L1Index } from './l1-index.js';
+import { Region, RegionLists, type RegionLimits } from './region-lists.js';
+import { TinyLfuAdmission } from './tinylfu-admission.js';
 
-/** Initial and smallest share of the slice given to the admission window: newcomers get a short chance to prove themselves. */
-export const WINDOW_SHARE = 0.01;
-/** The window never grows past this share: the main space always keeps some frequency-defended room. */
-export const MAX_WINDOW_SHARE = 0.99;
-/** The hill climber's first step, as a share of the slice. */
-export const CLIMB_STEP = 0.0625;
-/** Steps grow by this while the hit ratio keeps improving, up to {@link MAX_CLIMB_STEP}… */
-const STEP_GROWTH = 1.2;
-const MAX_CLIMB_STEP = 0.25;
-/** …and halve when a step made it worse, so the climber settles instead of wandering on noise. */
-const STEP_REVERSAL = 0.5;
-/** A hit-ratio change this large means the workload changed: the climber takes full steps again. */
-const CLIMB_RESTART_THRESHOLD = 0.05;
 /** The climber moves after this many lookups per entry of the slice. */
 export const CLIMB_SAMPLE_PER_ENTRY = 3;
 /** Share of the main space kept for entries read again after admission. */
 export const PROTECTED_SHARE = 0.8;
-/** From this frequency on, a candidate that loses is still admitted once in 128 (see `admit`). */
-const ADMIT_HASH_FLOODING_THRESHOLD = 6;
-
-/** The region an entry is in. */
-export const Region = { Window: 0, Probation: 1, Protected: 2 } as const;
-export type Region = (typeof Region)[keyof typeof Region];
-
-/** The limits of one region, in entries and in bytes. */
-export interface RegionLimits {
-  readonly entries: number;
-  readonly bytes: number;
-}
 
 /**
  * W-TinyLFU: a slice of L1 that keeps what is read most, not merely what was read last.
@@ -63,9 +41,10 @@ export class WTinyLfuIndex implements L1Index {
   /** Lookups since the climber last moved, and how many hit. */
   hitsInSample = 0;
   missesInSample = 0;
-  private previousHitRatio = 0;
-  /** The climber's next move, as a signed share of the slice (it starts by trying a smaller window). */
-  private step = -CLIMB_STEP;
+  /** The key of the last miss counted, until something is stored (see `get`). */
+  private lastMiss: string | undefined;
+  private readonly climber = new HillClimber();
+  private readonly admission: TinyLfuAdmission;
 
   private readonly slots = new Map<string, number>();
   private readonly keyOf: (string | undefined)[];
@@ -78,19 +57,11 @@ export class WTinyLfuIndex implements L1Index {
    */
   private readonly saturatedIn: Int32Array;
   private readonly sizeOf: Float64Array;
-  private readonly regionOf: Uint8Array;
-  private readonly prev: Int32Array;
-  private readonly next: Int32Array;
+  private readonly lists: RegionLists;
   /** Free slots, as a stack. */
   private readonly free: Int32Array;
   private freeCount: number;
-  /** Sentinel slot of each region's circular list: `next` of it is the LRU end, `prev` the MRU end. */
-  private readonly heads: readonly [number, number, number];
-  private readonly regionEntries = new Int32Array(3);
-  private readonly regionBytes = new Float64Array(3);
   private bytes = 0;
-  /** A tiny generator for the rare random admission; seeded, so a run can be replayed. */
-  private random = 0x2545f491;
 
   constructor(
     readonly max: number,
@@ -99,6 +70,7 @@ export class WTinyLfuIndex implements L1Index {
   ) {
     if (!(max >= 1) || !(maxSize >= 1)) throw new RangeError('W-TinyLFU needs room for at least one entry');
     this.sketch = new FrequencySketch(max);
+    this.admission = new TinyLfuAdmission(this.sketch);
     this.windowLimits = this.protectedLimits = { entries: 0, bytes: 0 };
     // One slot more than `max`: a newcomer is linked in before eviction picks who leaves.
     const slots = max + 1;
@@ -107,14 +79,10 @@ export class WTinyLfuIndex implements L1Index {
     this.hashOf = new Int32Array(slots);
     this.saturatedIn = new Int32Array(slots);
     this.sizeOf = new Float64Array(slots);
-    this.regionOf = new Uint8Array(slots);
-    this.prev = new Int32Array(slots + 3);
-    this.next = new Int32Array(slots + 3);
+    this.lists = new RegionLists(slots, this.sizeOf);
     this.free = new Int32Array(slots);
     for (let i = 0; i < slots; i++) this.free[i] = slots - 1 - i;
     this.freeCount = slots;
-    this.heads = [slots, slots + 1, slots + 2];
-    for (const head of this.heads) this.prev[head] = this.next[head] = head;
     this.resize(WINDOW_SHARE);
   }
 
@@ -128,21 +96,28 @@ export class WTinyLfuIndex implements L1Index {
 
   /** Entries and bytes held per region, for tests and diagnostics. */
   regions(): Record<'window' | 'probation' | 'protected', { entries: number; bytes: number }> {
-    const at = (r: Region) => ({ entries: this.regionEntries[r], bytes: this.regionBytes[r] });
+    const at = (r: Region) => ({ entries: this.lists.entries[r], bytes: this.lists.bytes[r] });
     return { window: at(Region.Window), probation: at(Region.Probation), protected: at(Region.Protected) };
   }
 
   /** The region a key is in, `undefined` if absent. Does not count as an access. */
   regionOfKey(key: string): Region | undefined {
     const slot = this.slots.get(key);
-    return slot === undefined ? undefined : (this.regionOf[slot] as Region);
+    return slot === undefined ? undefined : (this.lists.regionOf[slot] as Region);
   }
 
   /** The hot path: a hit records the access in the sketch and in its region's order. */
   get(key: string): L1Entry | undefined {
     const slot = this.slots.get(key);
     if (slot === undefined) {
-      this.missesInSample++;
+      // One read, one miss in the climber's sample: the read-through path probes again a key the
+      // hit path has just missed, and reads that join a load in flight miss it too. Counted each
+      // time, they made the climber see a read stream that misses more than it does, and size the
+      // window for it (a point of hit ratio lost through the service on a skewed stream).
+      if (key !== this.lastMiss) {
+        this.missesInSample++;
+        this.lastMiss = key;
+      }
       return undefined;
     }
     this.hitsInSample++;
@@ -167,10 +142,10 @@ export class WTinyLfuIndex implements L1Index {
     const existing = this.slots.get(key);
     if (existing !== undefined) {
       const old = this.entryOf[existing]!;
-      const region = this.regionOf[existing] as Region;
+      const region = this.lists.regionOf[existing] as Region;
       this.entryOf[existing] = entry;
       this.bytes += size - this.sizeOf[existing];
-      this.regionBytes[region] += size - this.sizeOf[existing];
+      this.lists.bytes[region] += size - this.sizeOf[existing];
       this.sizeOf[existing] = size;
       this.sketch.increment(this.hashOf[existing]);
       this.onAccess(existing);
@@ -186,8 +161,9 @@ export class WTinyLfuIndex implements L1Index {
       this.saturatedIn[slot] = 0;
       this.sizeOf[slot] = size;
       this.bytes += size;
-      this.link(slot, Region.Window);
+      this.lists.link(slot, Region.Window);
     }
+    this.lastMiss = undefined;
     this.evict();
     // On the write path (a miss), never on a hit.
     if (this.hitsInSample + this.missesInSample >= this.max * CLIMB_SAMPLE_PER_ENTRY) this.climb();
@@ -217,31 +193,11 @@ export class WTinyLfuIndex implements L1Index {
 
   // ---- the policy ----
 
-  /**
-   * Hill climbing on the window's size. The best split between recency (the window) and frequency
-   * (the main space) depends on the workload: a loop or a skewed stream wants a small window, a
-   * stream whose reads return soon after their first wants a large one. After each sample of
-   * lookups the climber keeps moving the window the same way, with longer steps, if the hit ratio
-   * did not fall, and turns back with a step half as long if it did: on a stationary stream, where
-   * the differences are noise, it settles; after a jump of the ratio it starts over with full steps.
-   */
+  /** The window's size follows the hill climber (see {@link HillClimber}) after each sample. */
   private climb(): void {
     const hitRatio = this.hitsInSample / (this.hitsInSample + this.missesInSample);
-    const change = hitRatio - this.previousHitRatio;
-    let move: number;
-    if (Math.abs(change) >= CLIMB_RESTART_THRESHOLD) {
-      move = change >= 0 ? this.step : -this.step;
-      this.step = CLIMB_STEP * Math.sign(move);
-    } else if (change >= 0) {
-      move = this.step;
-      this.step = Math.sign(move) * Math.min(MAX_CLIMB_STEP, Math.abs(move) * STEP_GROWTH);
-    } else {
-      move = -this.step * STEP_REVERSAL;
-      this.step = move;
-    }
-    this.previousHitRatio = hitRatio;
     this.hitsInSample = this.missesInSample = 0;
-    this.resize(Math.min(MAX_WINDOW_SHARE, Math.max(WINDOW_SHARE, this.windowShare + move)));
+    this.resize(this.climber.next(this.windowShare, hitRatio));
   }
 
   /**
@@ -262,40 +218,39 @@ export class WTinyLfuIndex implements L1Index {
     this.demoteFromProtected();
     this.evictFromWindow();
     while (
-      this.regionEntries[Region.Window] < this.windowLimits.entries &&
-      this.regionBytes[Region.Window] < this.windowLimits.bytes
+      this.lists.entries[Region.Window] < this.windowLimits.entries &&
+      this.lists.bytes[Region.Window] < this.windowLimits.bytes
     ) {
-      const from = this.firstOf(Region.Probation) === -1 ? Region.Protected : Region.Probation;
-      const lru = this.firstOf(from);
+      const from = this.lists.first(Region.Probation) === -1 ? Region.Protected : Region.Probation;
+      const lru = this.lists.first(from);
       if (lru === -1) break;
-      this.unlink(lru);
-      this.link(lru, Region.Window);
+      this.lists.unlink(lru);
+      this.lists.link(lru, Region.Window);
     }
   }
 
   private onAccess(slot: number): void {
-    const region = this.regionOf[slot] as Region;
+    const region = this.lists.regionOf[slot] as Region;
     if (region === Region.Probation) {
       // Read again after admission: promoted, and the protected region makes room by demotion.
-      this.unlink(slot);
-      this.link(slot, Region.Protected);
+      this.lists.unlink(slot);
+      this.lists.link(slot, Region.Protected);
       this.demoteFromProtected();
     } else {
-      this.moveToMru(slot, region);
+      this.lists.moveToMru(slot, region);
     }
   }
 
   /** The protected region's least recent entries go back to probation while it is over its limits. */
   private demoteFromProtected(): void {
-    const head = this.heads[Region.Protected];
     while (
-      this.regionEntries[Region.Protected] > this.protectedLimits.entries ||
-      this.regionBytes[Region.Protected] > this.protectedLimits.bytes
+      this.lists.entries[Region.Protected] > this.protectedLimits.entries ||
+      this.lists.bytes[Region.Protected] > this.protectedLimits.bytes
     ) {
-      const lru = this.next[head];
-      if (lru === head) break;
-      this.unlink(lru);
-      this.link(lru, Region.Probation);
+      const lru = this.lists.first(Region.Protected);
+      if (lru === -1) break;
+      this.lists.unlink(lru);
+      this.lists.link(lru, Region.Probation);
     }
   }
 
@@ -313,58 +268,56 @@ export class WTinyLfuIndex implements L1Index {
     // A window below its limits keeps its entries (it is below them only while the slice is not
     // full): the room comes from the main space, whose least recent entries go without a contest.
     const windowFull =
-      this.regionEntries[Region.Window] >= this.windowLimits.entries ||
-      this.regionBytes[Region.Window] >= this.windowLimits.bytes;
+      this.lists.entries[Region.Window] >= this.windowLimits.entries ||
+      this.lists.bytes[Region.Window] >= this.windowLimits.bytes;
     const nil = -1;
-    const probation = this.heads[Region.Probation];
     let candidatesFromWindow = false;
     let victimRegion: Region = Region.Probation;
-    let victim = this.next[probation];
-    if (victim === probation) victim = nil;
+    let victim = this.lists.first(Region.Probation);
     while (this.slots.size > this.max || this.bytes > this.maxSize) {
       if (candidate === nil && !candidatesFromWindow) {
         candidatesFromWindow = true;
-        if (windowFull) candidate = this.firstOf(Region.Window);
+        if (windowFull) candidate = this.lists.first(Region.Window);
       }
       if (candidate === nil && victim === nil) {
         if (victimRegion === Region.Probation) {
           victimRegion = Region.Protected;
-          victim = this.firstOf(Region.Protected);
+          victim = this.lists.first(Region.Protected);
           continue;
         }
         if (victimRegion === Region.Protected) {
           victimRegion = Region.Window;
-          victim = this.firstOf(Region.Window);
+          victim = this.lists.first(Region.Window);
           continue;
         }
         break; // unreachable while the slice is over a bound: some region holds an entry
       }
       if (victim === nil) {
         const evicted = candidate;
-        candidate = this.after(candidate);
+        candidate = this.lists.after(candidate);
         this.remove(evicted, 'evict');
         continue;
       }
       if (candidate === nil) {
         const evicted = victim;
-        victim = this.after(victim);
+        victim = this.lists.after(victim);
         this.remove(evicted, 'evict');
         continue;
       }
       if (candidate === victim) {
-        victim = this.after(victim);
+        victim = this.lists.after(victim);
         this.remove(candidate, 'evict');
         candidate = nil;
         continue;
       }
-      if (this.admit(this.hashOf[candidate], this.hashOf[victim])) {
+      if (this.admission.admits(this.hashOf[candidate], this.hashOf[victim])) {
         const evicted = victim;
-        victim = this.after(victim);
+        victim = this.lists.after(victim);
         this.remove(evicted, 'evict');
-        candidate = this.after(candidate);
+        candidate = this.lists.after(candidate);
       } else {
         const evicted = candidate;
-        candidate = this.after(candidate);
+        candidate = this.lists.after(candidate);
         this.remove(evicted, 'evict');
       }
     }
@@ -372,95 +325,25 @@ export class WTinyLfuIndex implements L1Index {
 
   /** Moves the window's overflow to probation's MRU end; returns the first moved, or -1. */
   private evictFromWindow(): number {
-    const head = this.heads[Region.Window];
     let first = -1;
     while (
-      this.regionEntries[Region.Window] > 1 &&
-      (this.regionEntries[Region.Window] > this.windowLimits.entries ||
-        this.regionBytes[Region.Window] > this.windowLimits.bytes)
+      this.lists.entries[Region.Window] > 1 &&
+      (this.lists.entries[Region.Window] > this.windowLimits.entries ||
+        this.lists.bytes[Region.Window] > this.windowLimits.bytes)
     ) {
-      const lru = this.next[head];
-      this.unlink(lru);
-      this.link(lru, Region.Probation);
+      const lru = this.lists.first(Region.Window);
+      this.lists.unlink(lru);
+      this.lists.link(lru, Region.Probation);
       if (first === -1) first = lru;
     }
     // A single entry larger than the window's byte share still leaves it once it is not the newest.
     return first;
   }
 
-  /** The candidate wins if it was seen more often than the victim. */
-  private admit(candidateHash: number, victimHash: number): boolean {
-    const candidateFrequency = this.sketch.frequency(candidateHash);
-    const victimFrequency = this.sketch.frequency(victimHash);
-    if (candidateFrequency > victimFrequency) return true;
-    // An attacker who makes one victim look hot (colliding keys) would otherwise freeze the main
-    // space; a warm candidate that loses is let in now and then, at random.
-    if (candidateFrequency >= ADMIT_HASH_FLOODING_THRESHOLD) return (this.nextRandom() & 127) === 0;
-    return false;
-  }
-
-  private nextRandom(): number {
-    let x = this.random;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (this.random = x);
-  }
-
-  // ---- the lists ----
-
-  private firstOf(region: Region): number {
-    const head = this.heads[region];
-    const first = this.next[head];
-    return first === head ? -1 : first;
-  }
-
-  /** The next more recent entry of the same region, or -1 at its MRU end. */
-  private after(slot: number): number {
-    const next = this.next[slot];
-    return next >= this.keyOf.length ? -1 : next;
-  }
-
-  private link(slot: number, region: Region): void {
-    const head = this.heads[region];
-    const last = this.prev[head];
-    this.next[last] = slot;
-    this.prev[slot] = last;
-    this.next[slot] = head;
-    this.prev[head] = slot;
-    this.regionOf[slot] = region;
-    this.regionEntries[region]++;
-    this.regionBytes[region] += this.sizeOf[slot];
-  }
-
-  private unlink(slot: number): void {
-    const region = this.regionOf[slot] as Region;
-    const before = this.prev[slot];
-    const after = this.next[slot];
-    this.next[before] = after;
-    this.prev[after] = before;
-    this.regionEntries[region]--;
-    this.regionBytes[region] -= this.sizeOf[slot];
-  }
-
-  private moveToMru(slot: number, region: Region): void {
-    const head = this.heads[region];
-    if (this.prev[head] === slot) return;
-    const before = this.prev[slot];
-    const after = this.next[slot];
-    this.next[before] = after;
-    this.prev[after] = before;
-    const last = this.prev[head];
-    this.next[last] = slot;
-    this.prev[slot] = last;
-    this.next[slot] = head;
-    this.prev[head] = slot;
-  }
-
   private remove(slot: number, reason: 'evict' | 'delete'): void {
     const key = this.keyOf[slot]!;
     const entry = this.entryOf[slot]!;
-    this.unlink(slot);
+    this.lists.unlink(slot);
     this.slots.delete(key);
     this.bytes -= this.sizeOf[slot];
     this.keyOf[slot] = undefined;
