@@ -68,8 +68,6 @@ if (config.profile !== 'never') {
     const summary =
       target === 'http-vidcache-l1'
         ? await profileHttpRoute(config.redisUrl, {
-            seedScale: config.http.seedScale,
-            path: 'vidcache',
             seconds,
             ids: config.http.ids,
             connections: config.http.connections,
