@@ -20,7 +20,8 @@ import { inProcessPanels, inProcessTables, runInProcess } from './sections/in-pr
 import { memoryTables, runMemory, type MemoryResult } from './sections/memory.js';
 import { redisPanels, redisTables, runRedisHits } from './sections/redis-hits.js';
 import { l1PolicyTables, runL1Policy } from './sections/l1-policy.js';
-import { replayTables, runReplay } from './sections/replay.js';
+import { runReplay } from './sections/replay.js';
+import { replayTables } from './sections/replay-tables.js';
 import { runStampede, stampedePanels, stampedeTables } from './sections/stampede.js';
 
 /**

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deletePrefix, freePort, rawClient, uniquePrefix } from '../../test/fixtures/redis.js';
 import { BUILD_ROOT, REPO_ROOT } from '../lib/paths.js';
@@ -8,6 +9,12 @@ export interface BenchProcess {
   readonly url: string;
   /** The service's Redis key prefix (`CACHE_PREFIX`); empty for the bare app. */
   readonly prefix: string;
+  /**
+   * CPU time the process has used so far (user + system, ms), from `/proc` on Linux (undefined
+   * elsewhere). Per request, it tells the cost of a route apart from the machine's load, which
+   * moves requests per second but hardly the CPU each request takes.
+   */
+  cpuMs(): number | undefined;
   /** Sends a signal (the profiler preload writes its profile on SIGUSR2). */
   signal(signal: NodeJS.Signals): void;
   /** Stops the process and removes its Redis keys. */
@@ -94,6 +101,7 @@ async function awaitReady(
   const handle: BenchProcess = {
     url,
     prefix: options.prefix,
+    cpuMs: () => cpuMsOf(child.pid),
     signal: (signal) => void child.kill(signal),
     async stop() {
       await stopChild(child);
@@ -113,6 +121,16 @@ async function awaitReady(
       throw new Error(`${options.label} was not ready within 120 s:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** Fields 14 and 15 of `/proc/<pid>/stat` (utime, stime), in clock ticks of 10 ms. */
+function cpuMsOf(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,7 +1,8 @@
 import { CACHEABLE, CACHE_MANAGER_WRAP, type InProcessResult } from '../sections/in-process.js';
 import type { HttpResult } from '../sections/http.js';
 import { RAW_IOREDIS, VIDCACHE_L2, type RedisResult } from '../sections/redis-hits.js';
-import { queriesAvoided, type ReplayResult } from '../sections/replay.js';
+import type { ReplayResult } from '../sections/replay.js';
+import { queriesAvoided } from '../sections/replay-tables.js';
 import type { StampedeResult } from '../sections/stampede.js';
 import { RECENCY, ZIPF_099_CRAWL, type L1PolicyResult } from '../sections/l1-policy.js';
 import type { Table } from './context.js';

@@ -111,6 +111,8 @@ export interface HttpVariantResult {
   readonly requestsPerSec: Summary;
   readonly p50Ms: Summary;
   readonly p99Ms: Summary;
+  /** The server process's CPU time (user + system) per request, µs; NaN where `/proc` is missing. */
+  readonly cpuUsPerRequest: Summary;
   readonly vsConstant: Summary;
   readonly vsCacheInterceptor: Summary;
   readonly errors: number;
@@ -161,6 +163,7 @@ export async function runHttp(ctx: BenchContext): Promise<HttpResult> {
     const valueBytes = (await (await fetch(processes.service.url + videoPath('videos', 1))).arrayBuffer())
       .byteLength;
     let fresh = ids;
+    const cpuUs = new Map<string, number[]>(HTTP_VARIANTS.map((variant) => [variant.id, []]));
     const outcomes = new Map<HttpVariantId, { requests: number } & Record<Outcome, number>>();
     ctx.log(
       `http: ${HTTP_VARIANTS.length} variants × ${rounds} rounds of ${durationS} s, ${connections} connections`,
@@ -171,6 +174,7 @@ export async function runHttp(ctx: BenchContext): Promise<HttpResult> {
         const target = processes[variant.target];
         const outcome = 'outcome' in variant ? variant.outcome : undefined;
         const before = outcome ? await videoOutcomes(target) : undefined;
+        const cpuBefore = target.cpuMs();
         // The warm-up round is short: it only has to get the JIT of every process going.
         const seconds = round < 0 ? Math.min(2, durationS) : durationS;
         const result =
@@ -182,6 +186,9 @@ export async function runHttp(ctx: BenchContext): Promise<HttpResult> {
                 amount: missRequests,
               })
             : await loadRoute(target.url, variant.path, { connections, durationS: seconds, ids });
+        const cpuAfter = target.cpuMs();
+        if (round >= 0 && cpuBefore !== undefined && cpuAfter !== undefined)
+          cpuUs.get(variant.id)!.push(((cpuAfter - cpuBefore) * 1000) / result.requests.total);
         if (outcome && before && round >= 0) {
           const after = await videoOutcomes(target);
           const seen = outcomes.get(variant.id) ?? { requests: 0, l1: 0, l2: 0, miss: 0 };
@@ -218,6 +225,7 @@ export async function runHttp(ctx: BenchContext): Promise<HttpResult> {
           requestsPerSec: summarize(rate(variant.id)),
           p50Ms: summarize(results.map((result) => result.latency.p50)),
           p99Ms: summarize(results.map((result) => result.latency.p99)),
+          cpuUsPerRequest: summarize(cpuUs.get(variant.id)!),
           vsConstant: pairedRatio(rate(variant.id), rate('constant')),
           vsCacheInterceptor: pairedRatio(rate(variant.id), rate('cache-interceptor')),
           errors: results.reduce((sum, result) => sum + result.errors, 0),
@@ -244,6 +252,7 @@ export function httpTables(result: HttpResult): Table[] {
         'req/s median (min–max)',
         '× constant',
         '× CacheInterceptor',
+        'server CPU/request',
         'p50',
         'p99',
         'errors',
@@ -253,6 +262,7 @@ export function httpTables(result: HttpResult): Table[] {
         range(variant.requestsPerSec, si),
         ratioRange(variant.vsConstant),
         ratioRange(variant.vsCacheInterceptor),
+        range(variant.cpuUsPerRequest, (us) => `${us.toFixed(0)} µs`),
         ms(variant.p50Ms.median),
         ms(variant.p99Ms.median),
         String(variant.errors + variant.non2xx),
