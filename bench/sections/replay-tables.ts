@@ -73,7 +73,7 @@ export function replayTables(result: ReplayResult): Table[] {
         'stale reads are checked on the video reads (writes change the video; versions are tracked per video).',
         ...(run
           ? [
-              `writes: ${run.writes}; wall time ${(run.wallMs / 1000).toFixed(1)} s; L2 errors ${run.l2.errors} (timeouts ${run.l2.timeouts}, circuit opened ${run.l2.circuitOpened} times); event-loop delay p50 ${run.loopDelayMs.p50.toFixed(1)} ms, p99 ${run.loopDelayMs.p99.toFixed(1)} ms, max ${run.loopDelayMs.max.toFixed(0)} ms`,
+              `writes: ${run.writes} (${run.refusedWrites} refused: Redis could not be told in time); wall time ${(run.wallMs / 1000).toFixed(1)} s; L2 errors ${run.l2.errors} (timeouts ${run.l2.timeouts}, circuit opened ${run.l2.circuitOpened} times); event-loop delay p50 ${run.loopDelayMs.p50.toFixed(1)} ms, p99 ${run.loopDelayMs.p99.toFixed(1)} ms, max ${run.loopDelayMs.max.toFixed(0)} ms`,
             ]
           : []),
       ],
