@@ -21,7 +21,8 @@ import { memoryTables, runMemory, type MemoryResult } from './sections/memory.js
 import { redisPanels, redisTables, runRedisHits } from './sections/redis-hits.js';
 import { l1PolicyTables, runL1Policy } from './sections/l1-policy.js';
 import { l1ServiceTables, runL1Service } from './sections/l1-service.js';
-import { replayTables, runReplay } from './sections/replay.js';
+import { runReplay } from './sections/replay.js';
+import { replayTables } from './sections/replay-tables.js';
 import { runStampede, stampedePanels, stampedeTables } from './sections/stampede.js';
 
 /**
@@ -70,8 +71,6 @@ if (config.profile !== 'never') {
     const summary =
       target === 'http-vidcache-l1'
         ? await profileHttpRoute(config.redisUrl, {
-            seedScale: config.http.seedScale,
-            path: 'vidcache',
             seconds,
             ids: config.http.ids,
             connections: config.http.connections,

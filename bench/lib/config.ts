@@ -28,7 +28,14 @@ export interface BenchConfig {
   readonly inProcess: { rounds: number; batchMs: number; hotKeys: number };
   readonly redis: { rounds: number; runMs: number; hotKeys: number; concurrencies: readonly number[] };
   readonly codec: { rounds: number; batchMs: number };
-  readonly http: { rounds: number; durationS: number; connections: number; ids: number; seedScale: number };
+  readonly http: {
+    rounds: number;
+    durationS: number;
+    connections: number;
+    ids: number;
+    /** Requests of each miss round, each for a video never read before (the seed has 20,000). */
+    missRequests: number;
+  };
   readonly stampede: { rounds: number; callers: number; sourceMs: number };
   readonly replay: {
     seedScale: number;
@@ -88,7 +95,7 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
       durationS: pick(3, 1),
       connections: 32,
       ids: 1_000,
-      seedScale: 0.1,
+      missRequests: pick(2_500, 1_000),
     },
     stampede: { rounds: pick(5, 2), callers: 1_000, sourceMs: 20 },
     replay: {

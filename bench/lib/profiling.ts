@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import type { BreakdownRow } from '../profile/breakdown.js';
 import type { ProfileScenario } from '../profile/hit-path.js';
-import { loadRoute, primeRoutes, startBenchServer, type HttpRoutePath } from '../sections/http.js';
+import { startService } from '../http/service-process.js';
+import { loadRoute, primeVideos } from '../sections/http.js';
 import { profileClockUs, summarizeCpuProfile, type ProfileSummary } from './cpu-profile.js';
 import { BUILD_ROOT } from './paths.js';
 
@@ -54,26 +56,45 @@ export function profileScenario(
   });
 }
 
-/** Profiles the HTTP server while autocannon loads one route (the load generator is not profiled). */
+/**
+ * Profiles the service (started as `npm start` does, through the inspector preload: see
+ * bench/http/cpu-profile.preload.ts) while autocannon loads its L1-hit route; the load generator
+ * is not profiled, and only the samples taken under load are summarised.
+ */
 export function profileHttpRoute(
   redisUrl: string,
-  options: { seedScale: number; path: HttpRoutePath; seconds: number; ids: number; connections: number },
+  options: { seconds: number; ids: number; connections: number },
 ): Promise<ProfileSummary> {
   return withProfileDir(async (dir) => {
-    const server = await startBenchServer(redisUrl, options.seedScale, [
-      '--cpu-prof',
-      `--cpu-prof-dir=${dir}`,
-    ]);
+    const service = await startService({
+      redisUrl,
+      label: 'profiled',
+      env: { BENCH_CPU_PROFILE: join(dir, 'service.cpuprofile') },
+      nodeArgs: ['--import', pathToFileURL(join(BUILD_ROOT, 'bench', 'http', 'cpu-profile.preload.js')).href],
+    });
     try {
-      await primeRoutes(server.port, options.ids);
+      await primeVideos(service, options.ids, 'vidcache; hit; detail=l1');
       const start = profileClockUs();
-      await loadRoute(server.port, options.path, options.ids, options.connections, options.seconds);
-      return [start, profileClockUs()] as const;
+      await loadRoute(service.url, 'videos', {
+        connections: options.connections,
+        durationS: options.seconds,
+        ids: options.ids,
+      });
+      const end = profileClockUs();
+      service.signal('SIGUSR2');
+      await waitForFile(join(dir, 'service.cpuprofile'));
+      return [start, end] as const;
     } finally {
-      // The profile is written when the server exits.
-      await server.stop();
+      await service.stop();
     }
   });
+}
+
+async function waitForFile(file: string): Promise<void> {
+  for (let waited = 0; !existsSync(file); waited += 100) {
+    if (waited > 30_000) throw new Error(`profiling: ${file} was not written`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** The hit-path breakdown (bench/profile/breakdown.ts), in a fresh process: see why there. */

@@ -1,12 +1,13 @@
 import { CACHEABLE, CACHE_MANAGER_WRAP, type InProcessResult } from '../sections/in-process.js';
 import type { HttpResult } from '../sections/http.js';
 import { RAW_IOREDIS, VIDCACHE_L2, type RedisResult } from '../sections/redis-hits.js';
-import { queriesAvoided, type ReplayResult } from '../sections/replay.js';
+import type { ReplayResult } from '../sections/replay.js';
+import { queriesAvoided } from '../sections/replay-tables.js';
 import type { StampedeResult } from '../sections/stampede.js';
 import { RECENCY, ZIPF_099_CRAWL, type L1PolicyResult } from '../sections/l1-policy.js';
 import type { L1ServiceResult } from '../sections/l1-service.js';
 import type { Table } from './context.js';
-import { percent, ratioText } from './stats.js';
+import { percent, ratioText, type Summary } from './stats.js';
 
 /** Which hit path to profile when a target on it is missed. */
 export type ProfileTarget = 'cacheable-l1' | 'l2-read' | 'http-vidcache-l1';
@@ -80,23 +81,21 @@ export function evaluateTargets(results: SectionResults): TargetResult[] {
     });
   }
   if (http) {
-    const route = http.routes.find((r) => r.path === 'vidcache')!;
-    const nest = http.routes.find((r) => r.path === 'nest-cache')!;
-    const ratio = route.vsConstant.median;
-    // The diagnostics, as ratios of the same rounds: against the constant route without the
-    // Cache-Status hook (the hook's cost included), and against the plain Map of the same videos.
-    const rateOf = (path: string) => http.routes.find((r) => r.path === path)?.requestsPerSec.median;
-    const noHook = rateOf('constant-no-hook');
-    const map = rateOf('map');
-    const strict = noHook
-      ? `; ${ratioText(route.requestsPerSec.median / noHook)} of the constant route without the hook`
-      : '';
-    const vsMap = map ? `; ${ratioText(route.requestsPerSec.median / map)} of the plain Map` : '';
+    const l1 = http.variants.find((v) => v.id === 'l1')!;
+    const interceptor = http.variants.find((v) => v.id === 'cache-interceptor')!;
+    const rounds = (ratio: Summary) => `rounds ${ratioText(ratio.min)}–${ratioText(ratio.max)}`;
     targets.push({
       id: 'http-l1-vs-constant',
-      target: 'vidcache L1-hit route ≥ 0.9× the constant route (req/s)',
-      measured: `${ratioText(ratio)} (rounds ${ratioText(route.vsConstant.min)}–${ratioText(route.vsConstant.max)}; CacheInterceptor ${ratioText(nest.vsConstant.median)}${strict}${vsMap})`,
-      ...atLeast(ratio, 0.9, ratioText),
+      target: 'vidcache L1-hit route ≥ 0.9× the bare constant route (req/s)',
+      measured: `${ratioText(l1.vsConstant.median)} (${rounds(l1.vsConstant)}; CacheInterceptor ${ratioText(interceptor.vsConstant.median)})`,
+      ...atLeast(l1.vsConstant.median, 0.9, ratioText),
+      profile: 'http-vidcache-l1',
+    });
+    targets.push({
+      id: 'http-l1-vs-cache-interceptor',
+      target: "vidcache L1-hit route ≥ 1.15× Nest's CacheInterceptor route (req/s)",
+      measured: `${ratioText(l1.vsCacheInterceptor.median)} (${rounds(l1.vsCacheInterceptor)})`,
+      ...atLeast(l1.vsCacheInterceptor.median, 1.15, ratioText),
       profile: 'http-vidcache-l1',
     });
   }

@@ -1,183 +1,127 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import autocannon, { type AutocannonResult } from 'autocannon';
 import { ID_PREFIX } from '../../src/database/database.constants.js';
 import { seedId } from '../../src/database/ids.js';
-import type { CacheStatsSnapshot } from '../../src/cache/index.js';
-import { deletePrefix, rawClient, uniquePrefix } from '../../test/fixtures/redis.js';
+import { type BenchProcess, startBareApp, startService } from '../http/service-process.js';
 import type { BenchContext, ChartPanel, Table } from '../lib/context.js';
 import { alternate, type Variant } from '../lib/harness.js';
-import { BUILD_ROOT } from '../lib/paths.js';
 import { pairedRatio, range, ratioText, si, summarize, type Summary } from '../lib/stats.js';
 
-export const HTTP_ROUTES = [
-  { name: 'constant route (the limit)', path: 'constant' },
-  { name: 'uncached (database every request)', path: 'uncached' },
-  { name: 'NestJS CacheInterceptor (CACHE_MANAGER)', path: 'nest-cache' },
-  { name: 'vidcache @Cacheable, L1 hit', path: 'vidcache' },
-  { name: 'vidcache @Cacheable, L2 hit', path: 'vidcache-l2' },
-  // Not the issue's routes: what the Cache-Status hook costs a route, what answering a different
-  // video each request costs without any cache (the constant route sends one object again and
-  // again), and the same hit with the header written by a Nest interceptor, as before the hook.
-  { name: 'diagnostic: constant route without the Cache-Status hook', path: 'constant-no-hook' },
-  { name: 'diagnostic: the asked-for video from a plain Map (no cache)', path: 'map' },
-  { name: 'diagnostic: vidcache L1 hit, Cache-Status by a Nest interceptor', path: 'vidcache-interceptor' },
-] as const;
-export type HttpRoutePath = (typeof HTTP_ROUTES)[number]['path'];
+/** Where a variant's requests go: the bare app, the service, or the service's L1-less replica. */
+type Target = 'bare' | 'service' | 'l2-replica';
+/** How the service must have answered every request of a variant (from its `/metrics` counters). */
+type Outcome = 'l1' | 'l2' | 'miss';
 
-/** What each cached route must answer once primed; checked before and after the measurement. */
-const EXPECTED_HEADERS: Partial<Record<HttpRoutePath, [header: string, value: string]>> = {
-  'nest-cache': ['x-cache', 'HIT'],
-  vidcache: ['cache-status', 'vidcache; hit; detail=l1'],
-  'vidcache-l2': ['cache-status', 'vidcache; hit; detail=l2'],
-  'vidcache-interceptor': ['cache-status', 'vidcache; hit; detail=l1'],
-};
+export const HTTP_VARIANTS = [
+  {
+    id: 'constant',
+    name: 'bare Nest + Fastify: constant object (the limit)',
+    target: 'bare',
+    path: 'constant',
+  },
+  {
+    id: 'cache-interceptor',
+    name: 'bare Nest + Fastify: CacheInterceptor (@nestjs/cache-manager, memory)',
+    target: 'bare',
+    path: 'cache-interceptor',
+  },
+  { id: 'l1', name: 'vidcache GET /videos/:id, L1 hit', target: 'service', path: 'videos', outcome: 'l1' },
+  {
+    id: 'l2',
+    name: 'vidcache GET /videos/:id, L2 hit (replica, L1 off for video)',
+    target: 'l2-replica',
+    path: 'videos',
+    outcome: 'l2',
+  },
+  {
+    id: 'miss',
+    name: 'vidcache GET /videos/:id, miss (a video never read)',
+    target: 'service',
+    path: 'videos',
+    outcome: 'miss',
+  },
+] as const satisfies readonly {
+  id: string;
+  name: string;
+  target: Target;
+  path: string;
+  outcome?: Outcome;
+}[];
+export type HttpVariantId = (typeof HTTP_VARIANTS)[number]['id'];
 
-export interface BenchServer {
-  readonly port: number;
-  readonly prefix: string;
-  stop(): Promise<void>;
-}
+/** The `video` policy of the L2 replica: nothing stays in its L1, so every read of a stored video is an L2 hit. */
+export const L1_OFF_VIDEO_POLICY = JSON.stringify({ video: { l1TtlMs: 0, l1Share: 0, graceMs: 0 } });
+/** Videos in the service's default seed (`SEED_SCALE=1`). */
+const SEEDED_VIDEOS = 20_000;
 
-/**
- * Starts the bench app (bench/http/server.ts) in its own process: in-memory PGlite seeded at
- * `seedScale`, the project's CacheModule on Redis under a prefix of its own. `nodeArgs` adds flags
- * such as `--cpu-prof`. `stop()` closes it and removes its Redis keys.
- */
-export async function startBenchServer(
-  redisUrl: string,
-  seedScale: number,
-  nodeArgs: readonly string[] = [],
-): Promise<BenchServer> {
-  const prefix = uniquePrefix('bench-http');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    BENCH_PREFIX: prefix,
-    REDIS_URL: redisUrl,
-    DATA_DIR: 'memory://',
-    SEED_ON_START: 'true',
-    SEED_SCALE: String(seedScale),
-  };
-  delete env.DATABASE_URL;
-  const child = spawn(process.execPath, [...nodeArgs, join(BUILD_ROOT, 'bench', 'http', 'server.js')], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      const match = /^listening (\d+)$/.exec(line);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`bench server exited with code ${code} before listening`)));
-  });
-  return {
-    port,
-    prefix,
-    async stop() {
-      await stopChild(child);
-      const redis = rawClient(redisUrl);
-      await deletePrefix(redis, prefix);
-      redis.disconnect();
-    },
-  };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
+export const videoPath = (path: string, index: number) => `/${path}/${seedId(ID_PREFIX.video, index)}`;
 
 /**
- * Requests every id on every cached route until each answers as a hit (the first request loads
- * it; a load whose L2 write failed, e.g. a Redis timeout while the app warms up, is retried).
- * Returns how many requests after the first pass were not yet hits.
+ * Load on one route. Each request asks for the next id: `ids` cycles through videos 1…ids;
+ * `fresh` hands out ids never asked for before (then `amount` requests are sent, not a duration).
  */
-export async function primeRoutes(port: number, ids: number): Promise<number> {
-  let pending = Object.keys(EXPECTED_HEADERS).flatMap((path) =>
-    Array.from({ length: ids }, (_, i) => ({ path: path as HttpRoutePath, i })),
-  );
-  let retried = 0;
-  for (let pass = 0; pass < 4 && pending.length > 0; pass++) {
-    const misses: typeof pending = [];
-    const queue = [...pending];
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        for (let item = queue.pop(); item !== undefined; item = queue.pop()) {
-          const response = await fetch(urlOf(port, item.path, item.i));
-          if (!response.ok) throw new Error(`priming ${item.path}/${item.i}: HTTP ${response.status}`);
-          await response.arrayBuffer();
-          const [header, value] = EXPECTED_HEADERS[item.path]!;
-          if (response.headers.get(header) !== value) misses.push(item);
-        }
-      }),
-    );
-    if (pass > 0) retried += misses.length;
-    pending = misses;
-  }
-  return retried;
-}
-
-/** The first failed expectation ("vidcache: cache-status was …"), or undefined when all hold. */
-async function checkRoutes(port: number): Promise<string | undefined> {
-  for (const [path, [header, value]] of Object.entries(EXPECTED_HEADERS)) {
-    const response = await fetch(urlOf(port, path, 7));
-    await response.arrayBuffer();
-    const actual = response.headers.get(header);
-    if (actual !== value)
-      return `${path}: ${header} was ${JSON.stringify(actual)}, expected ${JSON.stringify(value)}`;
-  }
-  return undefined;
-}
-
-/** The vidcache stats of the server (its `/bench/stats` route). */
-async function serverStats(port: number): Promise<CacheStatsSnapshot> {
-  const response = await fetch(`http://127.0.0.1:${port}/bench/stats`);
-  return (await response.json()) as CacheStatsSnapshot;
-}
-
-const urlOf = (port: number, path: string, i: number) =>
-  `http://127.0.0.1:${port}/bench/${path}/${seedId(ID_PREFIX.video, i + 1)}`;
-
-/** Load on one route: `connections` clients, each request for the next of `ids` ids in turn. */
 export function loadRoute(
-  port: number,
+  url: string,
   path: string,
-  ids: number,
-  connections: number,
-  durationS: number,
+  options: { connections: number; durationS: number; ids?: number; fresh?: () => number; amount?: number },
 ): Promise<AutocannonResult> {
   let next = 0;
+  const nextIndex = options.fresh ?? (() => (next++ % options.ids!) + 1);
   return autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections,
-    duration: durationS,
+    url,
+    connections: options.connections,
+    ...(options.amount ? { amount: options.amount } : { duration: options.durationS }),
     requests: [
-      {
-        method: 'GET',
-        setupRequest: (request) => ({
-          ...request,
-          path: `/bench/${path}/${seedId(ID_PREFIX.video, (next++ % ids) + 1)}`,
-        }),
-      },
+      { method: 'GET', setupRequest: (request) => ({ ...request, path: videoPath(path, nextIndex()) }) },
     ],
   });
 }
 
-export interface HttpRouteResult {
+/** The service's `video` namespace counters, from its Prometheus endpoint. */
+async function videoOutcomes(server: BenchProcess): Promise<Record<Outcome, number>> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const count = (tier: string, result: string) => {
+    const line = text
+      .split('\n')
+      .find((l) =>
+        l.startsWith(`vidcache_cache_requests_total{namespace="video",tier="${tier}",result="${result}"}`),
+      );
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+  };
+  return { l1: count('l1', 'hit'), l2: count('l2', 'hit'), miss: count('none', 'miss') };
+}
+
+/** Reads videos 1…ids until each answers with `expected` (the first read loads; a failed store is retried). */
+export async function primeVideos(server: BenchProcess, ids: number, expected: string): Promise<void> {
+  for (let pass = 0; pass < 4; pass++) {
+    let pending = 0;
+    for (let i = 1; i <= ids; i++) {
+      const response = await fetch(server.url + videoPath('videos', i));
+      await response.arrayBuffer();
+      if (!response.ok) throw new Error(`priming video ${i}: HTTP ${response.status}`);
+      if (response.headers.get('cache-status') !== expected) pending++;
+    }
+    if (pending === 0 && pass > 0) return;
+  }
+  throw new Error(`priming: some videos never answered "${expected}"`);
+}
+
+export interface HttpVariantResult {
+  readonly id: HttpVariantId;
   readonly name: string;
-  readonly path: string;
   readonly requestsPerSec: Summary;
   readonly p50Ms: Summary;
   readonly p99Ms: Summary;
+  /** The server process's CPU time (user + system) per request, µs; NaN where `/proc` is missing. */
+  readonly cpuUsPerRequest: Summary;
   readonly vsConstant: Summary;
+  readonly vsCacheInterceptor: Summary;
   readonly errors: number;
   readonly non2xx: number;
+  /**
+   * For vidcache variants: requests answered, and how the service counted its reads meanwhile (a
+   * replica that stops hearing the bus under load serves no L1, for example: it shows here).
+   */
+  readonly outcomes?: { readonly requests: number } & Record<Outcome, number>;
 }
 
 export interface HttpResult {
@@ -185,88 +129,153 @@ export interface HttpResult {
   readonly durationS: number;
   readonly connections: number;
   readonly ids: number;
-  readonly database: string;
-  readonly routes: readonly HttpRouteResult[];
-  /** Expectations on the cache headers, checked after priming and again after the run. */
-  readonly checks: { readonly before: string; readonly after: string; readonly primingRetries: number };
-  /** From the server's vidcache stats after the run. */
-  readonly l2: { readonly errors: number; readonly timeouts: number; readonly circuitOpened: number };
+  readonly missRequests: number;
+  readonly valueBytes: number;
+  readonly variants: readonly HttpVariantResult[];
+}
+
+/** Starts the bare app, the service and its L1-less replica, each in a process of its own. */
+async function startProcesses(ctx: BenchContext): Promise<Record<Target, BenchProcess>> {
+  const { redisUrl } = ctx.config;
+  const [service, l2Replica] = await Promise.all([
+    startService({ redisUrl, label: 'service' }),
+    startService({ redisUrl, label: 'l2-replica', env: { CACHE_POLICIES: L1_OFF_VIDEO_POLICY } }),
+  ]);
+  const constantJson = await (await fetch(service.url + videoPath('videos', 1))).text();
+  return { service, 'l2-replica': l2Replica, bare: await startBareApp(constantJson) };
 }
 
 /**
- * Section 3: the same Fastify Nest app, in its own process, under autocannon, route after route
- * in alternation (constant, uncached, CacheInterceptor, vidcache L1, vidcache L2, and again).
+ * Section 3: the service as users run it against a bare Nest app, under autocannon, in alternating
+ * rounds: the bare constant route, the bare app's CacheInterceptor, vidcache's L1 hit, L2 hit, miss.
  */
 export async function runHttp(ctx: BenchContext): Promise<HttpResult> {
-  const { rounds, durationS, connections, ids, seedScale } = ctx.config.http;
-  ctx.log(`http: starting the bench app (PGlite in memory, seed scale ${seedScale})`);
-  const server = await startBenchServer(ctx.config.redisUrl, seedScale);
-  try {
-    const primingRetries = await primeRoutes(server.port, ids);
-    const before = (await checkRoutes(server.port)) ?? 'ok';
-    if (before !== 'ok') ctx.log(`http: WARNING ${before}`);
-    ctx.log(
-      `http: ${HTTP_ROUTES.length} routes × ${rounds} rounds of ${durationS} s, ${connections} connections`,
+  const { rounds, durationS, connections, ids, missRequests } = ctx.config.http;
+  if (ids + (rounds + 1) * missRequests > SEEDED_VIDEOS)
+    throw new Error(
+      `http: ${rounds + 1} rounds of ${missRequests} misses need more than ${SEEDED_VIDEOS} videos`,
     );
-    const variants: Variant<AutocannonResult>[] = HTTP_ROUTES.map((route) => ({
-      name: route.path,
-      // The warm-up round is short: it only has to get both processes' JIT going.
-      run: (round) =>
-        loadRoute(server.port, route.path, ids, connections, round < 0 ? Math.min(2, durationS) : durationS),
+  ctx.log('http: starting the service, its L1-less replica (npm start, PGlite in memory) and the bare app');
+  const processes = await startProcesses(ctx);
+  try {
+    await primeVideos(processes.service, ids, 'vidcache; hit; detail=l1');
+    await primeVideos(processes['l2-replica'], ids, 'vidcache; hit; detail=l2');
+    const valueBytes = (await (await fetch(processes.service.url + videoPath('videos', 1))).arrayBuffer())
+      .byteLength;
+    let fresh = ids;
+    const cpuUs = new Map<string, number[]>(HTTP_VARIANTS.map((variant) => [variant.id, []]));
+    const outcomes = new Map<HttpVariantId, { requests: number } & Record<Outcome, number>>();
+    ctx.log(
+      `http: ${HTTP_VARIANTS.length} variants × ${rounds} rounds of ${durationS} s, ${connections} connections`,
+    );
+    const variants: Variant<AutocannonResult>[] = HTTP_VARIANTS.map((variant) => ({
+      name: variant.id,
+      async run(round) {
+        const target = processes[variant.target];
+        const outcome = 'outcome' in variant ? variant.outcome : undefined;
+        const before = outcome ? await videoOutcomes(target) : undefined;
+        const cpuBefore = target.cpuMs();
+        // The warm-up round is short: it only has to get the JIT of every process going.
+        const seconds = round < 0 ? Math.min(2, durationS) : durationS;
+        const result =
+          outcome === 'miss'
+            ? await loadRoute(target.url, variant.path, {
+                connections,
+                durationS: seconds,
+                fresh: () => ++fresh,
+                amount: missRequests,
+              })
+            : await loadRoute(target.url, variant.path, { connections, durationS: seconds, ids });
+        const cpuAfter = target.cpuMs();
+        if (round >= 0 && cpuBefore !== undefined && cpuAfter !== undefined)
+          cpuUs.get(variant.id)!.push(((cpuAfter - cpuBefore) * 1000) / result.requests.total);
+        if (outcome && before && round >= 0) {
+          const after = await videoOutcomes(target);
+          const seen = outcomes.get(variant.id) ?? { requests: 0, l1: 0, l2: 0, miss: 0 };
+          outcomes.set(variant.id, {
+            requests: seen.requests + result.requests.total,
+            l1: seen.l1 + after.l1 - before.l1,
+            l2: seen.l2 + after.l2 - before.l2,
+            miss: seen.miss + after.miss - before.miss,
+          });
+        }
+        return result;
+      },
     }));
     const samples = await alternate(variants, {
       rounds,
       warmupRounds: 1,
       onRound: (round) => ctx.log(`http: round ${round + 1}/${rounds} done`),
     });
-    const after = (await checkRoutes(server.port)) ?? 'ok';
-    const { l2 } = await serverStats(server.port);
-    const rate = (path: string) => samples.get(path)!.map((result) => result.requests.average);
+    // Requests per second over the whole run (autocannon's per-second average drops a partial last second).
+    const rate = (id: string) => samples.get(id)!.map((result) => result.requests.total / result.duration);
     return {
       rounds,
       durationS,
       connections,
       ids,
-      database: `PGlite in memory, seed scale ${seedScale}`,
-      routes: HTTP_ROUTES.map((route) => {
-        const results = samples.get(route.path)!;
+      missRequests,
+      valueBytes,
+      variants: HTTP_VARIANTS.map((variant) => {
+        const results = samples.get(variant.id)!;
+        const counted = outcomes.get(variant.id);
         return {
-          name: route.name,
-          path: route.path,
-          requestsPerSec: summarize(rate(route.path)),
+          id: variant.id,
+          name: variant.name,
+          requestsPerSec: summarize(rate(variant.id)),
           p50Ms: summarize(results.map((result) => result.latency.p50)),
           p99Ms: summarize(results.map((result) => result.latency.p99)),
-          vsConstant: pairedRatio(rate(route.path), rate('constant')),
+          cpuUsPerRequest: summarize(cpuUs.get(variant.id)!),
+          vsConstant: pairedRatio(rate(variant.id), rate('constant')),
+          vsCacheInterceptor: pairedRatio(rate(variant.id), rate('cache-interceptor')),
           errors: results.reduce((sum, result) => sum + result.errors, 0),
           non2xx: results.reduce((sum, result) => sum + result.non2xx, 0),
+          ...(counted ? { outcomes: counted } : {}),
         };
       }),
-      checks: { before, after, primingRetries },
-      l2: { errors: l2.errors, timeouts: l2.timeouts, circuitOpened: l2.circuitOpened },
     };
   } finally {
-    await server.stop();
+    await Promise.all(Object.values(processes).map((server) => server.stop()));
   }
 }
 
 const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)} ms`;
+const ratioRange = (summary: Summary) =>
+  `${ratioText(summary.median)} (${ratioText(summary.min)}–${ratioText(summary.max)})`;
 
 export function httpTables(result: HttpResult): Table[] {
   return [
     {
-      title: `3. HTTP (autocannon, ${result.connections} connections, ${result.rounds} rounds of ${result.durationS} s per route, ${result.ids} ids; ${result.database})`,
-      columns: ['route', 'req/s median (min–max)', '× constant', 'p50', 'p99', 'errors'],
-      rows: result.routes.map((route) => [
-        route.name,
-        range(route.requestsPerSec, si),
-        `${ratioText(route.vsConstant.median)} (${ratioText(route.vsConstant.min)}–${ratioText(route.vsConstant.max)})`,
-        ms(route.p50Ms.median),
-        ms(route.p99Ms.median),
-        String(route.errors + route.non2xx),
+      title: `3. HTTP (autocannon, ${result.connections} connections, ${result.rounds} rounds of ${result.durationS} s per variant, ${result.ids} ids; misses: ${result.missRequests} new ids per round; ${result.valueBytes} B answers)`,
+      columns: [
+        'variant',
+        'req/s median (min–max)',
+        '× constant',
+        '× CacheInterceptor',
+        'server CPU/request',
+        'p50',
+        'p99',
+        'errors',
+      ],
+      rows: result.variants.map((variant) => [
+        variant.name,
+        range(variant.requestsPerSec, si),
+        ratioRange(variant.vsConstant),
+        ratioRange(variant.vsCacheInterceptor),
+        range(variant.cpuUsPerRequest, (us) => `${us.toFixed(0)} µs`),
+        ms(variant.p50Ms.median),
+        ms(variant.p99Ms.median),
+        String(variant.errors + variant.non2xx),
       ]),
       notes: [
-        `cache headers after priming: ${result.checks.before} (${result.checks.primingRetries} priming retries); after the run: ${result.checks.after}`,
-        `server's L2 errors: ${result.l2.errors} (timeouts ${result.l2.timeouts}, circuit opened ${result.l2.circuitOpened} times)`,
+        `the service: node --enable-source-maps dist/main.js with its defaults (embedded PGlite, seeded; Redis; rate limiting, metrics, logs, Cache-Status); the L2 replica: the same with CACHE_POLICIES=${L1_OFF_VIDEO_POLICY}`,
+        `reads counted by the service during the rounds (vidcache_cache_requests_total, video namespace; autocannon leaves up to one request per connection uncounted): ${result.variants
+          .filter((variant) => variant.outcomes)
+          .map(
+            ({ id, outcomes: o }) =>
+              `${id}: ${o!.requests} answered; L1 ${o!.l1}, L2 ${o!.l2}, miss ${o!.miss}`,
+          )
+          .join(', ')}`,
       ],
     },
   ];
@@ -279,14 +288,14 @@ export function httpPanels(result: HttpResult): ChartPanel[] {
       unit: 'req/s',
       scale: 'linear',
       marker: {
-        value: 0.9 * result.routes.find((route) => route.path === 'constant')!.requestsPerSec.median,
+        value: 0.9 * result.variants.find((variant) => variant.id === 'constant')!.requestsPerSec.median,
         label: 'target 0.9× constant',
       },
-      bars: result.routes.map((route) => ({
-        label: route.name,
-        summary: route.requestsPerSec,
-        note: `${si(route.requestsPerSec.median)} · ${ratioText(route.vsConstant.median)}`,
-        ours: route.path.startsWith('vidcache'),
+      bars: result.variants.map((variant) => ({
+        label: variant.name,
+        summary: variant.requestsPerSec,
+        note: `${si(variant.requestsPerSec.median)} · ${ratioText(variant.vsConstant.median)}`,
+        ours: variant.id === 'l1' || variant.id === 'l2' || variant.id === 'miss',
       })),
     },
   ];

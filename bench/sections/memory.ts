@@ -4,7 +4,8 @@ import { collectGarbage } from '../lib/harness.js';
 import { benchItem } from '../lib/payload.js';
 import { percent, si } from '../lib/stats.js';
 import { BENCH_NAMESPACE, benchCacheOptions } from './in-process.js';
-import { replayBoundRows, type ReplayResult } from './replay.js';
+import type { ReplayResult } from './replay.js';
+import { replayBoundRows } from './replay-tables.js';
 
 export interface MemoryResult {
   readonly entries: number;

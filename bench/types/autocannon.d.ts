@@ -13,6 +13,8 @@ declare module 'autocannon' {
     connections?: number;
     pipelining?: number;
     duration?: number;
+    /** Requests to send in all (instead of a duration). */
+    amount?: number;
     requests?: AutocannonRequest[];
   }
 

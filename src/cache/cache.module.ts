@@ -19,6 +19,7 @@ import { CacheMetadataAccessor } from './decorators/cache-metadata.accessor.js';
 import { CacheWrapperFactory } from './decorators/cache-wrapper.factory.js';
 import { CacheableRegistry } from './cacheable-registry.js';
 import { CacheStatusHooks } from './cache-status.hooks.js';
+import { CachedJsonSerializer } from './cached-json.serializer.js';
 import { resolveCacheOptions, type CacheModuleOptions, type ResolvedCacheOptions } from './cache-options.js';
 import { VIDCACHE_OPTIONS, VIDCACHE_REDIS } from './cache.constants.js';
 import { CacheExplorer } from './decorators/cache.explorer.js';
@@ -51,6 +52,7 @@ const sharedProviders: Provider[] = [
   CacheExplorer,
   CacheableRegistry,
   CacheStatusHooks,
+  CachedJsonSerializer,
 ];
 
 const exported = [
@@ -76,6 +78,7 @@ export class CacheModule implements NestModule, OnModuleInit, OnApplicationShutd
   constructor(
     private readonly explorer: CacheExplorer,
     private readonly statusHooks: CacheStatusHooks,
+    private readonly jsonSerializer: CachedJsonSerializer,
     @Inject(VIDCACHE_REDIS) private readonly redis: RedisConnections | null,
   ) {}
 
@@ -108,11 +111,13 @@ export class CacheModule implements NestModule, OnModuleInit, OnApplicationShutd
    * Nest binds controller routes to their methods before any `onModuleInit` runs, so decorated
    * controller methods must be wrapped earlier. `configure` runs after every instance exists and
    * before the router is registered; `onModuleInit` covers application contexts without HTTP.
-   * The `Cache-Status` hooks attach to routes as they are registered, so they go in here too.
+   * The `Cache-Status` hooks attach to routes as they are registered, and Fastify gives each route
+   * the reply serializer set before it, so both go in here too.
    */
   configure(_consumer: MiddlewareConsumer): void {
     this.explorer.explore();
     this.statusHooks.install();
+    this.jsonSerializer.install();
   }
 
   onModuleInit(): void {

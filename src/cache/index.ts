@@ -11,9 +11,6 @@ export { CacheContext, type CacheOutcome, type CacheTier } from './cache-context
 export { ANY, type CacheKey, type KeyPart, type KeyPattern } from './cache-keys.js';
 export type { CacheModuleOptions } from './cache-options.js';
 export type { CachePolicy, CachePolicyOptions } from './cache-policy.js';
-// The app's namespaces under their former name, for bench/sections/replay.ts alone, which another
-// change owns; it should import APP_CACHE_NAMESPACES itself, and this line go.
-export { APP_CACHE_NAMESPACES as DEFAULT_POLICIES } from '../app.cache-namespaces.js';
 export { META_SEGMENT, VIDCACHE_OPTIONS, VIDCACHE_REDIS } from './cache.constants.js';
 export { InjectCachePrefix, type CachePrefixOptions } from './cache-prefix.js';
 export { resolveCacheOptions, type ResolvedCacheOptions } from './cache-options.js';

@@ -1,5 +1,12 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  type ThrottlerModuleOptions,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import { MemoizedReflector } from './memoized-reflector.js';
 
 /**
  * The global rate limit: one budget per client IP across the whole public API (the stock guard
@@ -10,6 +17,14 @@ import { ThrottlerGuard } from '@nestjs/throttler';
  */
 @Injectable()
 export class ClientThrottlerGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+  ) {
+    // The route's throttling metadata, read once per route rather than on every request.
+    super(options, storage, new MemoizedReflector());
+  }
+
   protected override generateKey(
     _context: ExecutionContext,
     tracker: string,

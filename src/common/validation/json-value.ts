@@ -44,11 +44,26 @@ export function bodyProblem(body: Record<string, unknown>, maxDepth: number): Bo
   return undefined;
 }
 
+/**
+ * Per controller class and handler: whether it declares a `@Body()`. Metadata never changes, and
+ * most requests ask (a GET has no body), so it is read once.
+ */
+const TAKES_BODY = new WeakMap<object, WeakMap<object, boolean>>();
+
 /** Whether the route's handler declares a `@Body()` parameter. */
 function takesBody(context: ExecutionContext): boolean {
-  const args = Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), context.getHandler().name) as
-    Record<string, unknown> | undefined;
-  return Object.keys(args ?? {}).some((key) => key.startsWith(`${RouteParamtypes.BODY}:`));
+  const handler = context.getHandler();
+  const classRef = context.getClass();
+  let byHandler = TAKES_BODY.get(classRef);
+  if (!byHandler) TAKES_BODY.set(classRef, (byHandler = new WeakMap()));
+  let known = byHandler.get(handler);
+  if (known === undefined) {
+    const args = Reflect.getMetadata(ROUTE_ARGS_METADATA, classRef, handler.name) as
+      Record<string, unknown> | undefined;
+    known = Object.keys(args ?? {}).some((key) => key.startsWith(`${RouteParamtypes.BODY}:`));
+    byHandler.set(handler, known);
+  }
+  return known;
 }
 
 /**
