@@ -41,7 +41,7 @@ export class ReadThroughHandler {
     return readEntry(entry);
   }
 
-  /** A read that {@link hitL1} did not answer. */
+  /** A read that {@link hitL1} did not answer (and has counted in L1). */
   readThrough<T>(
     ns: CacheNamespace,
     relativeKey: string,
@@ -51,7 +51,8 @@ export class ReadThroughHandler {
     const key = ns.keyPrefix + relativeKey;
     const now = this.deps.now();
     // A deaf replica may have missed evictions: what its L1 holds is neither served nor a fallback.
-    const entry = this.hears() ? this.deps.l1.probe(ns.l1, relativeKey, now) : undefined;
+    // hitL1 has counted this read already: a peek, so a miss is not counted twice.
+    const entry = this.hears() ? this.deps.l1.peek(ns.l1, relativeKey, now) : undefined;
     if (entry !== undefined && entry.freshUntil > now) {
       this.recordL1Hit(ns, entry);
       if (now >= entry.refreshAfter) this.refresh(ns, key, loader, options, entry);
@@ -106,7 +107,8 @@ export class ReadThroughHandler {
   isFresh(ns: CacheNamespace, key: string): boolean {
     if (!this.hears()) return false;
     const now = this.deps.now();
-    const entry = this.deps.l1.lookup(ns.name, key, now);
+    // Not a read: nothing is counted, and the eviction policy does not see an access.
+    const entry = this.deps.l1.peek(ns.l1, key.slice(ns.l1.prefix.length), now);
     return entry !== undefined && entry.freshUntil > now;
   }
 

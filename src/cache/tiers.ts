@@ -25,6 +25,8 @@ export interface L1Tier {
   slice(namespace: string): NamespaceSlice;
   /** The hot-path lookup: the entry, fresh or within its grace period, counted as a hit or miss. */
   probe(slice: NamespaceSlice, relativeKey: string, now: number): L1Entry | undefined;
+  /** The entry within its grace period, with nothing counted: a second look within one read. */
+  peek(slice: NamespaceSlice, relativeKey: string, now: number): L1Entry | undefined;
   /** {@link probe} by namespace name and full key. */
   lookup(namespace: string, key: string, now: number): L1Entry | undefined;
   /** Stores a private copy of a value (frozen in place); returns the entry every caller will see. */

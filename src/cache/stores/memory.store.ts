@@ -158,6 +158,17 @@ export class MemoryStore implements L1Tier {
   }
 
   /**
+   * A second look at a key within a read that {@link probe} already counted (the hit path missed,
+   * the read-through looks again), or a look that is not a read at all: the entry if it is within
+   * its grace period, with nothing counted and no access recorded. Counting it would make every
+   * read that misses count twice, and the hit ratios (and the estimate at 2x) read low.
+   */
+  peek(slice: NamespaceSlice, relativeKey: string, now: number): L1Entry | undefined {
+    const entry = slice.lru.peek(relativeKey);
+    return entry !== undefined && entry.staleUntil > now ? entry : undefined;
+  }
+
+  /**
    * Stores a value under a full key. The value must be a private copy: it is frozen in place.
    * Returns the entry, whose `value` is what every caller will see.
    */

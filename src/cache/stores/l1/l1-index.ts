@@ -22,6 +22,8 @@ export interface L1Index {
   readonly maxSize: number;
   /** The entry under a key, recorded as an access (the policy learns from it). */
   get(key: string): L1Entry | undefined;
+  /** The entry under a key, not recorded as an access (a second look within the same read). */
+  peek(key: string): L1Entry | undefined;
   has(key: string): boolean;
   set(key: string, entry: L1Entry, options: { size: number }): unknown;
   delete(key: string): boolean;

@@ -41,6 +41,17 @@ describe('WTinyLfuIndex (W-TinyLFU)', () => {
       expect(index.protectedLimits).toEqual({ entries: 792, bytes: 792_000 });
     });
 
+    it('answers a peek without recording an access: a peeked probation entry stays in probation', () => {
+      const { index } = tinylfu(100);
+      for (let i = 0; i < 100; i++) read(index, `k${i}`);
+      for (let i = 0; i < 5; i++) expect(index.peek('k0')).toBeDefined();
+      expect(index.peek('absent')).toBeUndefined();
+      expect(index.regionOfKey('k0')).toBe(Region.Probation);
+
+      index.get('k0');
+      expect(index.regionOfKey('k0')).toBe(Region.Protected);
+    });
+
     it('keeps at least one entry of window on a tiny slice', () => {
       const { index } = tinylfu(3, 300);
       expect(index.windowLimits).toEqual({ entries: 1, bytes: 3 });

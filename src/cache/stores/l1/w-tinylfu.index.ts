@@ -128,6 +128,12 @@ export class WTinyLfuIndex implements L1Index {
     return this.entryOf[slot];
   }
 
+  /** The entry, without recording an access: neither the sketch, the regions nor the climber see it. */
+  peek(key: string): L1Entry | undefined {
+    const slot = this.slots.get(key);
+    return slot === undefined ? undefined : this.entryOf[slot];
+  }
+
   has(key: string): boolean {
     return this.slots.has(key);
   }
