@@ -19,16 +19,26 @@ async function startReplicas(prefix: string, database: TestDatabase, extra: Reco
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
-async function loadsOf(replicas: AppProcess[], namespace: string): Promise<number> {
+/** Source loads of a namespace, and Redis calls that failed or timed out, summed over the replicas. */
+async function countsOf(
+  replicas: AppProcess[],
+  namespace: string,
+): Promise<{ loads: number; l2Failures: number }> {
   const stats = await Promise.all(
     replicas.map(async (replica) => {
       const response = await replica.fetch('/admin/cache/stats', {
         headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
       });
-      return (await response.json()) as { namespaces: Record<string, { loads: number }> };
+      return (await response.json()) as {
+        namespaces: Record<string, { loads: number }>;
+        l2: { errors: number; timeouts: number };
+      };
     }),
   );
-  return stats.reduce((sum, s) => sum + s.namespaces[namespace]!.loads, 0);
+  return {
+    loads: stats.reduce((sum, s) => sum + s.namespaces[namespace]!.loads, 0),
+    l2Failures: stats.reduce((sum, s) => sum + s.l2.errors + s.l2.timeouts, 0),
+  };
 }
 
 describe('three replicas (separate processes) on one Redis', () => {
@@ -89,32 +99,37 @@ describe('three replicas (separate processes) on one Redis', () => {
   }, 180_000);
 
   it.each([
-    ['on', { CACHE_POLICIES: JSON.stringify({ video: { lockWaitMs: 2_000 } }) }, 1, 1],
+    ['on', 1, 1, { CACHE_POLICIES: JSON.stringify({ video: { lockWaitMs: 2_000 } }) }],
     // Each replica loads at most once (single-flight within it); fewer when another's value reached
     // L2 first, which a fast database makes a matter of timing, so only the bound is asserted.
-    ['off', {}, 1, 3],
+    ['off', 1, 3, {}],
   ] as const)(
-    'single-flight across replicas %s: a burst of misses for one key on the three loads the source %i to %i time(s)',
-    async (mode, extra, min, max) => {
+    'single-flight across replicas %s: a burst of misses for one key on the three loads the source %d to %d time(s)',
+    async (mode, min, max, extra) => {
       const prefix = uniquePrefix(`stampede-${mode}`);
       const database = await createTestDatabase();
       const replicas = await startReplicas(prefix, database, extra);
       try {
-        const before = await loadsOf(replicas, 'video');
+        const before = await countsOf(replicas, 'video');
         // Round-robin, so every replica gets its first request before any answers.
         const responses = await Promise.all(
           Array.from({ length: 10 }).flatMap(() =>
             replicas.map((replica) => replica.fetch('/videos/vid_000042')),
           ),
         );
-        const loads = (await loadsOf(replicas, 'video')) - before;
+        const after = await countsOf(replicas, 'video');
+        const loads = after.loads - before.loads;
+        // A replica whose Redis call for the lock (or for the L2 read before it) fails or times out
+        // loads by itself rather than wait on a Redis it cannot reach: availability first. Each such
+        // failure may cost one more load, and is counted; with none, the bound is exact.
+        const l2Failures = after.l2Failures - before.l2Failures;
 
         expect(responses.every((r) => r.status === 200)).toBe(true);
         console.log(
-          `cross-replica stampede, single-flight across replicas ${mode}: 30 requests on 3 replicas -> ${loads} source load(s)`,
+          `cross-replica stampede, single-flight across replicas ${mode}: 30 requests on 3 replicas -> ${loads} source load(s), ${l2Failures} failed Redis call(s)`,
         );
         expect(loads).toBeGreaterThanOrEqual(min);
-        expect(loads).toBeLessThanOrEqual(max);
+        expect(loads).toBeLessThanOrEqual(Math.min(3, max + l2Failures));
       } finally {
         await Promise.all(replicas.map((r) => r.stop()));
         await database.drop();
