@@ -417,4 +417,41 @@ describe('HybridCacheService single-flight across replicas', () => {
       }
     },
   );
+
+  it('a replica that takes the lock after another loaded, stored and released it does not load again', async () => {
+    const prefix = uniquePrefix('xflight-late');
+    const policies = { item: { jitter: 0, lockWaitMs: 2_000 } };
+    const [a, b] = await Promise.all(
+      [1, 2].map(() => createHybrid({ prefix, redisUrl: TEST_REDIS_URL, policies })),
+    );
+    try {
+      let loads = 0;
+      const source = () => {
+        loads++;
+        return `v${loads}`;
+      };
+      // B has read L2 (nothing there) and is about to take the lock when A's whole load happens: A
+      // misses, takes the lock, loads, stores, releases; only then does B take the lock.
+      let aDone!: () => void;
+      const aFinished = new Promise<void>((resolve) => (aDone = resolve));
+      const tier = b.stack.l2!.tier;
+      const acquire = tier.acquireLoadLock.bind(tier);
+      tier.acquireLoadLock = async (key, ttlMs) => {
+        await aFinished;
+        return acquire(key, ttlMs);
+      };
+      const fromB = b.cache.wrap('item', 'hot', source);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const fromA = await a.cache.wrap('item', 'hot', source);
+      aDone();
+
+      expect(fromA).toBe('v1');
+      expect(await fromB).toBe('v1');
+      expect(loads).toBe(1);
+      expect(b.cache.stats().namespaces.item!.l2.hits).toBe(1);
+    } finally {
+      await Promise.all([a, b].map((r) => r.close()));
+      await deletePrefix(redis, prefix);
+    }
+  });
 });

@@ -123,12 +123,19 @@ export class Load<T> {
     if (policy.lockWaitMs > 0 && fromL2.observed && !refreshing) {
       const lock = await this.acquireLock(policy.lockWaitMs * 2);
       lockToken = lock?.token;
-      if (lock && lock.token === undefined) {
-        const theirs = await this.awaitOtherReplica(policy.lockWaitMs);
-        if (theirs !== undefined) {
-          if (request) counters.l2Hits++;
-          return { value: theirs.value, tier: 'l2', stored: true };
-        }
+      // Another replica may have loaded, stored and released the lock between our L2 read and our
+      // lock: the holder looks at L2 once more before it calls the source (double-checked locking);
+      // a waiter polls L2 until the holder's value is there.
+      const theirs =
+        lock === undefined
+          ? undefined
+          : lock.token !== undefined
+            ? await this.storedMeanwhile()
+            : await this.awaitOtherReplica(policy.lockWaitMs);
+      if (theirs !== undefined) {
+        if (lockToken !== undefined) await this.releaseLock(lockToken);
+        if (request) counters.l2Hits++;
+        return { value: theirs.value, tier: 'l2', stored: true };
       }
     }
     if (request) counters.misses++;
@@ -138,6 +145,12 @@ export class Load<T> {
     } finally {
       if (lockToken !== undefined) await this.releaseLock(lockToken);
     }
+  }
+
+  /** A fresh value another replica stored in L2 since this load first read it; `undefined`: none. */
+  private async storedMeanwhile(): Promise<{ value: unknown } | undefined> {
+    const fromL2 = await this.readL2(this.deps.now());
+    return fromL2.fresh;
   }
 
   /** The cross-replica lock: `{ token }` (undefined: another replica holds it), or nothing if Redis failed. */
