@@ -73,7 +73,7 @@ export function replayThroughL1(trace: Trace, eviction: L1Eviction, capacity: nu
       continue;
     }
     const hit = store.probe(slice, relativeKeys[op]!, 0) !== undefined;
-    if (!hit) store.put(NAMESPACE, fullKeys[op]!, op, HOUR, 0);
+    if (!hit) store.put(NAMESPACE, fullKeys[op]!, { value: op, freshUntil: HOUR, graceMs: 0 });
     if (i >= trace.measureFrom) {
       reads++;
       if (hit) hits++;
@@ -146,7 +146,7 @@ async function measureHitCost(rounds: number, batchMs: number): Promise<L1Policy
   const fullKeys = Array.from({ length: hotKeys }, (_, i) => fullKey(PREFIX, NAMESPACE, ['item', i]));
   const batches = (['lru', 'tinylfu'] as const).map((eviction) => {
     const { store, slice } = simulatedL1(eviction, hotKeys * 4);
-    for (const key of fullKeys) store.put(NAMESPACE, key, { key }, HOUR, 0);
+    for (const key of fullKeys) store.put(NAMESPACE, key, { value: { key }, freshUntil: HOUR, graceMs: 0 });
     const keys = fullKeys.map((key) => key.slice(slice.prefix.length));
     const batch = (n: number) => {
       let last: unknown;

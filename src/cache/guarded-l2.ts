@@ -17,7 +17,7 @@ import type { InvalidationBus } from './invalidation-bus.js';
 import type { NamespaceRegistry } from './namespaces.js';
 import type { RedisClient } from '../redis/redis-connections.js';
 import type { L2Read } from './stores/redis.store.js';
-import type { L2Tier } from './tiers.js';
+import type { L2Tier, L2Write } from './tiers.js';
 
 export type L2Status = 'up' | 'down' | 'disabled';
 
@@ -158,9 +158,9 @@ export class GuardedL2 {
   }
 
   /** Writes a value (after a write to the source), then tells the other replicas to drop theirs. */
-  async store(key: string, bytes: Buffer, ttlMs: number, tags: readonly string[] | undefined): Promise<void> {
-    await this.call(() => this.tier.store(key, bytes, ttlMs, tags), 'write');
-    await this.bus.publish(evictionSet({ keys: [key] }));
+  async store(write: L2Write): Promise<void> {
+    await this.call(() => this.tier.store(write), 'write');
+    await this.bus.publish(evictionSet({ keys: [write.key] }));
   }
 
   /** Tombstones, epochs and tag sets of an eviction, each step bounded and counted. */

@@ -9,7 +9,7 @@ import type { CacheNamespace } from './namespaces.js';
 import type { L1Entry } from './stores/memory.store.js';
 import type { L1Tier } from './tiers.js';
 import type { L2Observation, L2Read } from './stores/redis.store.js';
-import { l1FreshUntil, refreshAfter } from './ttl.js';
+import { l1PutOf } from './ttl.js';
 
 /**
  * What a read of L2 found: a fresh value (`value`, and `entry` when it was also copied into L1), a
@@ -117,15 +117,7 @@ export class L2Reader {
       return { fresh: { value: makeImmutable(decoded.value).value, entry: undefined } };
     }
     const now = this.now();
-    const entry = this.l1.put(
-      ns.name,
-      ask.key,
-      decoded.value,
-      l1FreshUntil(ns.policy, decoded.freshUntil, now),
-      ns.policy.graceMs,
-      decoded.tags,
-      refreshAfter(ns.policy, decoded.freshUntil, decoded.ttlMs, now),
-    );
+    const entry = this.l1.put(ns.name, ask.key, l1PutOf(ns.policy, now, decoded));
     ns.counters.l1Writes++;
     return { fresh: { value: entry.cloneOnRead ? structuredClone(entry.value) : entry.value, entry } };
   }

@@ -15,7 +15,7 @@ import type { CacheNamespace } from './namespaces.js';
 import type { L1Entry } from './stores/memory.store.js';
 import type { L1Tier } from './tiers.js';
 import type { L2Observation } from './stores/redis.store.js';
-import { jitter, l1FreshUntil, refreshAfter } from './ttl.js';
+import { jitter, l1PutOf } from './ttl.js';
 
 /** Options of one read-through call. */
 export interface WrapOptions<T> {
@@ -279,7 +279,12 @@ export class Load<T> {
     if (!flight.invalidated && observed && l2) {
       const stored = await l2
         .call(
-          () => l2.tier.storeIfUnchanged(ns.name, key, encoded.bytes, ttlMs + policy.graceMs, tags, observed),
+          () =>
+            l2.tier.storeIfUnchanged(
+              ns.name,
+              { key, bytes: encoded.bytes, ttlMs: ttlMs + policy.graceMs, tags },
+              observed,
+            ),
           'write',
         )
         .catch(() => undefined);
@@ -309,11 +314,7 @@ export class Load<T> {
     const entry = this.deps.l1.put(
       ns.name,
       key,
-      copy,
-      l1FreshUntil(policy, freshUntil, now),
-      policy.graceMs,
-      tags,
-      refreshAfter(policy, freshUntil, ttlMs, now),
+      l1PutOf(policy, now, { value: copy, freshUntil, ttlMs, tags }),
     );
     counters.l1Writes++;
     countBytes(entry.bytes);

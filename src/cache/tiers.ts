@@ -16,6 +16,26 @@ import type { EvictionSet } from './eviction-set.js';
 import type { L1Entry, L1SliceUsage, NamespaceSlice } from './stores/memory.store.js';
 import type { L2Observation, L2Read } from './stores/redis.store.js';
 
+/** What L1 is given to store under a key. */
+export interface L1Put {
+  /** A private copy: it is frozen in place. */
+  value: unknown;
+  freshUntil: number;
+  /** How long past `freshUntil` the entry may still be served stale. */
+  graceMs: number;
+  tags?: readonly string[];
+  /** When a hit starts an early refresh; `freshUntil` if unset. */
+  refreshAfter?: number;
+}
+
+/** What L2 is given to store: an encoded entry under its full key, for `ttlMs`, with its tags. */
+export interface L2Write {
+  key: string;
+  bytes: Buffer;
+  ttlMs: number;
+  tags?: readonly string[];
+}
+
 /** L1: synchronous, since it sits on the hot path; a hit makes no network call. */
 export interface L1Tier {
   readonly maxBytes: number;
@@ -30,15 +50,7 @@ export interface L1Tier {
   /** {@link probe} by namespace name and full key. */
   lookup(namespace: string, key: string, now: number): L1Entry | undefined;
   /** Stores a private copy of a value (frozen in place); returns the entry every caller will see. */
-  put(
-    namespace: string,
-    key: string,
-    value: unknown,
-    freshUntil: number,
-    graceMs: number,
-    tags?: readonly string[],
-    refreshAfter?: number,
-  ): L1Entry;
+  put(namespace: string, key: string, entry: L1Put): L1Entry;
 
   drop(namespace: string, key: string): void;
   /** Drops the entries whose key, relative to the namespace, matches a glob; returns how many. */
@@ -60,17 +72,10 @@ export interface L2Tier {
   read(key: string): Promise<L2Read>;
   /** What a later {@link storeIfUnchanged} compares against, given the key's state from {@link read}. */
   observe(namespace: string, state: string): Promise<L2Observation>;
-  /** Stores a loaded value unless an eviction happened since `observed`; resolves whether it stored. */
-  storeIfUnchanged(
-    namespace: string,
-    key: string,
-    bytes: Buffer,
-    ttlMs: number,
-    tags: readonly string[] | undefined,
-    observed: L2Observation,
-  ): Promise<boolean>;
+  /** Stores a loaded value unless an eviction in `namespace` happened since `observed`; resolves whether it stored. */
+  storeIfUnchanged(namespace: string, write: L2Write, observed: L2Observation): Promise<boolean>;
   /** Stores a value written to the source, unconditionally. */
-  store(key: string, bytes: Buffer, ttlMs: number, tags?: readonly string[]): Promise<void>;
+  store(write: L2Write): Promise<void>;
   /** Removes one key outright (an entry that could not be decoded). */
   remove(key: string): Promise<void>;
 

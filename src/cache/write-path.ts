@@ -10,7 +10,7 @@ import type { Flights } from './flights.js';
 import type { GuardedL2 } from './guarded-l2.js';
 import type { CacheNamespace, NamespaceRegistry } from './namespaces.js';
 import type { L1Tier } from './tiers.js';
-import { jitter, l1FreshUntil, refreshAfter } from './ttl.js';
+import { jitter, l1PutOf, type StoredValue } from './ttl.js';
 
 export interface StoreOptions {
   /** Overrides the namespace policy's TTL for this entry. */
@@ -101,44 +101,34 @@ export class WritePath {
       await this.evict(evictionSet({ keys: [key] }));
       return;
     }
+    const stored = { value: deserialize(encoded.payload), freshUntil, ttlMs, tags: options?.tags };
     if (!this.l2) {
-      this.putL1(ns, key, deserialize(encoded.payload), freshUntil, ttlMs, options?.tags);
+      this.putL1(ns, key, stored);
       return;
     }
     const scope = this.gate.begin(evictionSet({ keys: [key] }));
     try {
       try {
-        await this.l2.store(key, encoded.bytes, ttlMs + policy.graceMs, options?.tags);
+        await this.l2.store({
+          key,
+          bytes: encoded.bytes,
+          ttlMs: ttlMs + policy.graceMs,
+          tags: options?.tags,
+        });
       } catch {
         // The new value could not be written: the old one must not be read anywhere instead.
         this.l1.drop(ns.name, key);
         await this.l2.evict(evictionSet({ keys: [key] }));
         return;
       }
-      this.putL1(ns, key, deserialize(encoded.payload), freshUntil, ttlMs, options?.tags);
+      this.putL1(ns, key, stored);
     } finally {
       this.gate.end(scope);
     }
   }
 
-  private putL1(
-    ns: CacheNamespace,
-    key: string,
-    value: unknown,
-    freshUntil: number,
-    ttlMs: number,
-    tags: readonly string[] | undefined,
-  ): void {
-    const now = this.now();
-    this.l1.put(
-      ns.name,
-      key,
-      value,
-      l1FreshUntil(ns.policy, freshUntil, now),
-      ns.policy.graceMs,
-      tags,
-      refreshAfter(ns.policy, freshUntil, ttlMs, now),
-    );
+  private putL1(ns: CacheNamespace, key: string, stored: StoredValue): void {
+    this.l1.put(ns.name, key, l1PutOf(ns.policy, this.now(), stored));
     ns.counters.l1Writes++;
   }
 

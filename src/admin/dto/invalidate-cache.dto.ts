@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -52,43 +53,54 @@ const IsKeyPattern = (options?: ValidationOptions) =>
     },
   );
 
-export class KeySelectorDto {
+/** The namespace a selector reaches into; it never reaches outside it. */
+class NamespaceSelectorDto {
   @ApiProperty({ example: 'video' })
   @IsString()
   @IsNotEmpty()
   namespace!: string;
+}
 
-  @ApiProperty({
-    description:
-      'The key relative to its namespace, exactly as the service builds it: a list whose first part is the kind of entry (for the `video` namespace: `video`, `user-videos`, `popular`; `user`: `profile`, `queue`; `session`: `session`; `video-status`: `status`; `search`: `search`; `analytics`: `user`, `video`, `platform`, `trending`, `summary`; `static`: `template`, `config`, `api-docs`, `status`) and whose other parts identify it. Any other shape is a 400.',
+/** The OpenAPI schema of a list of key parts. */
+const KeyParts = (description: string, example: (string | number)[]) =>
+  ApiProperty({
+    description,
     type: 'array',
     items: { oneOf: [{ type: 'string' }, { type: 'number' }] },
     minItems: 2,
     maxItems: MAX_PARTS,
-    example: ['video', 'vid_000042'],
-  })
+    example,
+  });
+
+export class KeySelectorDto extends NamespaceSelectorDto {
+  @KeyParts(
+    'The key relative to its namespace, exactly as the service builds it: a list whose first part is the kind of entry (for the `video` namespace: `video`, `user-videos`, `popular`; `user`: `profile`, `queue`; `session`: `session`; `video-status`: `status`; `search`: `search`; `analytics`: `user`, `video`, `platform`, `trending`, `summary`; `static`: `template`, `config`, `api-docs`, `status`; `recommendations`: `user`) and whose other parts identify it. Any other shape is a 400.',
+    ['video', 'vid_000042'],
+  )
   @IsCacheKey()
   key!: (string | number)[];
 }
 
-export class PatternSelectorDto {
-  @ApiProperty({ example: 'video' })
-  @IsString()
-  @IsNotEmpty()
-  namespace!: string;
-
-  @ApiProperty({
-    description:
-      'Key parts, the first one the kind of entry as for `key`; a part that is exactly "*" matches any sequence, every other part matches literally. Never reaches outside the namespace.',
-    type: 'array',
-    items: { oneOf: [{ type: 'string' }, { type: 'number' }] },
-    minItems: 2,
-    maxItems: MAX_PARTS,
-    example: ['user-videos', 'usr_000001', '*'],
-  })
+export class PatternSelectorDto extends NamespaceSelectorDto {
+  @KeyParts(
+    'Key parts, the first one the kind of entry as for `key`; a part that is exactly "*" matches any sequence, every other part matches literally. Never reaches outside the namespace.',
+    ['user-videos', 'usr_000001', '*'],
+  )
   @IsKeyPattern()
   pattern!: (string | number)[];
 }
+
+/** An optional list of 1 to `max` selectors, each validated as a `selector`. */
+const SelectorList = (selector: new () => object, max: number) =>
+  applyDecorators(
+    ApiPropertyOptional({ type: [selector] }),
+    IsOptional(),
+    IsArray(),
+    ArrayMinSize(1),
+    ArrayMaxSize(max),
+    ValidateNested({ each: true }),
+    Type(() => selector),
+  );
 
 /**
  * `POST /admin/cache/invalidate`: any of the four selectors, at least one. Everything selected is
@@ -103,22 +115,10 @@ export class PatternSelectorDto {
  * }
  */
 export class InvalidateCacheDto {
-  @ApiPropertyOptional({ type: [KeySelectorDto] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(1_000)
-  @ValidateNested({ each: true })
-  @Type(() => KeySelectorDto)
+  @SelectorList(KeySelectorDto, 1_000)
   keys?: KeySelectorDto[];
 
-  @ApiPropertyOptional({ type: [PatternSelectorDto] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(100)
-  @ValidateNested({ each: true })
-  @Type(() => PatternSelectorDto)
+  @SelectorList(PatternSelectorDto, 100)
   patterns?: PatternSelectorDto[];
 
   @ApiPropertyOptional({ type: [String], example: ['user:usr_000001'] })

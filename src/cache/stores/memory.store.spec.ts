@@ -37,7 +37,7 @@ function memoryStoreOf(options: CacheModuleOptions) {
   const key = (namespace: string, k: CacheKey) => fullKey(PREFIX, namespace, k);
   /** Stores a value fresh for a minute, with no grace period. */
   const put = (namespace: string, k: CacheKey, value: unknown, tags?: readonly string[]) =>
-    store.put(namespace, key(namespace, k), value, clock.time + MINUTE, 0, tags);
+    store.put(namespace, key(namespace, k), { value, freshUntil: clock.time + MINUTE, graceMs: 0, tags });
   const has = (namespace: string, k: CacheKey) =>
     store.lookup(namespace, key(namespace, k), clock.time) !== undefined;
   return { store, clock, key, put, has };
@@ -151,7 +151,7 @@ describe.each(L1_EVICTIONS)('MemoryStore (L1), eviction %s', (eviction) => {
       const { store, key, clock } = memoryStore();
       const k = key('user', 'u1');
       const freshUntil = clock.time + MINUTE;
-      store.put('user', k, 'profile', freshUntil, 10 * MINUTE);
+      store.put('user', k, { value: 'profile', freshUntil, graceMs: 10 * MINUTE });
 
       clock.advance(MINUTE); // expired, within grace: returned (the caller sees it is stale)
       const stale = store.lookup('user', k, clock.time);
@@ -213,7 +213,12 @@ describe.each(L1_EVICTIONS)('MemoryStore (L1), eviction %s', (eviction) => {
       store.dropMatching('alpha', patternGlob(['e', ANY]));
       expect(tagIndex.size).toBe(0);
 
-      store.put('alpha', key('alpha', 'short'), 1, clock.time + 1, 0, ['short-lived']);
+      store.put('alpha', key('alpha', 'short'), {
+        value: 1,
+        freshUntil: clock.time + 1,
+        graceMs: 0,
+        tags: ['short-lived'],
+      });
       clock.advance(1);
       expect(store.lookup('alpha', key('alpha', 'short'), clock.time)).toBeUndefined();
       expect(tagIndex.size).toBe(0);

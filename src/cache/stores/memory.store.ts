@@ -4,7 +4,7 @@ import type { ResolvedCacheOptions } from '../cache-options.js';
 import type { L1Eviction, ResolvedPolicy } from '../cache-policy.js';
 import { unknownNamespace } from '../cache.messages.js';
 import { makeImmutable } from '../immutable-value.js';
-import type { L1Tier } from '../tiers.js';
+import type { L1Put, L1Tier } from '../tiers.js';
 import { hashKey } from './l1/frequency-sketch.js';
 import { GhostList } from './l1/ghost-list.js';
 import type { L1Index } from './l1/l1-index.js';
@@ -172,15 +172,8 @@ export class MemoryStore implements L1Tier {
    * Stores a value under a full key. The value must be a private copy: it is frozen in place.
    * Returns the entry, whose `value` is what every caller will see.
    */
-  put(
-    namespace: string,
-    key: string,
-    value: unknown,
-    freshUntil: number,
-    graceMs: number,
-    tags?: readonly string[],
-    refreshAfter = freshUntil,
-  ): L1Entry {
+  put(namespace: string, key: string, put: L1Put): L1Entry {
+    const { value, freshUntil, graceMs, tags, refreshAfter = freshUntil } = put;
     const slice = this.slice(namespace);
     const immutable = makeImmutable(value);
     const entry: L1Entry = {

@@ -7,7 +7,7 @@ import type { RedisClient } from '../../redis/redis-connections.js';
 import { RedisScript } from '../../redis/redis-script.js';
 import { RELEASE_IF_OWNER } from '../../redis/redis.scripts.js';
 import type { EvictionSet } from '../eviction-set.js';
-import type { L2Tier } from '../tiers.js';
+import type { L2Tier, L2Write } from '../tiers.js';
 
 /**
  * What a reader saw in L2 before it went to the source. A load may store its result only if L2
@@ -111,14 +111,8 @@ export class RedisStore implements L2Tier {
   }
 
   /** Stores unless an eviction happened since `observed`; resolves whether it stored. */
-  async storeIfUnchanged(
-    namespace: string,
-    key: string,
-    bytes: Buffer,
-    ttlMs: number,
-    tags: readonly string[] | undefined,
-    observed: L2Observation,
-  ): Promise<boolean> {
+  async storeIfUnchanged(namespace: string, write: L2Write, observed: L2Observation): Promise<boolean> {
+    const { key, bytes, ttlMs, tags } = write;
     const tagKeys = (tags ?? []).map((tag) => this.tagKey(tag));
     if (this.cluster) return this.storeAcrossSlots(namespace, key, bytes, ttlMs, tagKeys, observed);
     const stored = await STORE_IF_UNCHANGED.run(
@@ -166,7 +160,7 @@ export class RedisStore implements L2Tier {
     return false;
   }
 
-  async store(key: string, bytes: Buffer, ttlMs: number, tags?: readonly string[]): Promise<void> {
+  async store({ key, bytes, ttlMs, tags }: L2Write): Promise<void> {
     const px = Math.max(1, Math.ceil(ttlMs));
     if (!tags || tags.length === 0) {
       await this.client.set(key, bytes, 'PX', px);
