@@ -136,11 +136,13 @@ describe('health probes', () => {
     const app = await createOpsApp({
       cache: { prefix: prefix(), redisUrl: TEST_REDIS_URL },
       providers: [GatedWarmup],
-      env: { WARMUP_READY_TIMEOUT_MS: '300', WARMUP_ITEM_TIMEOUT_MS: '60000' },
+      // The timeout runs from the warm-up's start, during the app's start-up: 2 s leaves the first
+      // probe below well inside it even on a loaded machine (300 ms did not, under CI load).
+      env: { WARMUP_READY_TIMEOUT_MS: '2000', WARMUP_ITEM_TIMEOUT_MS: '60000' },
     });
     try {
       expect((await get(app, '/health/ready')).status).toBe(503);
-      await waitFor(async () => (await get(app, '/health/ready')).status === 200, 3_000);
+      await waitFor(async () => (await get(app, '/health/ready')).status === 200, 6_000);
       expect((await get(app, '/health/ready')).body.info.warmup).toMatchObject({ firstRun: 'timed-out' });
     } finally {
       gate.release.resolve();
