@@ -7,7 +7,7 @@ export const STATIC_NAMESPACE = 'static';
 export const templateKey = (id: string): CacheKey => ['template', id];
 export const configKey = (key: string): CacheKey => ['config', key];
 /** Keyed by the service's version too: a new release must not serve the previous one's document. */
-export const apiDocsKey = (version: string): CacheKey => ['api-docs', version, SERVICE_VERSION];
+export const apiDocsKey = (version: string): CacheKey => ['api-docs', version, serviceVersion()];
 /** Per replica: a status describes the replica that answers. */
 export const statusKey = (replicaId: string): CacheKey => ['status', replicaId];
 
@@ -27,7 +27,15 @@ export const API_VERSION_PATTERN = /^v[0-9]{1,4}$/;
 /** Where Swagger serves the running app's OpenAPI document (see `app.setup.ts`). */
 export const OPENAPI_JSON_PATH = '/docs/json';
 
-/** The service's version, from package.json (two levels up from both `src/static` and `dist/static`). */
-export const SERVICE_VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+let packageVersion: string | undefined;
+/**
+ * The service's version, from package.json (two levels up from both `src/static` and `dist/static`),
+ * read on first use: code compiled elsewhere (the benchmarks, under `dist/bench/`) imports these
+ * constants too, and has no package.json there.
+ */
+export function serviceVersion(): string {
+  packageVersion ??= (
+    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
+  return packageVersion;
+}

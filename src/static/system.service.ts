@@ -5,7 +5,7 @@ import { CacheConfig, Cacheable, HybridCacheService, type L2Status } from '../ca
 import { DatabaseService, type DatabaseKind } from '../database/index.js';
 import {
   OPENAPI_JSON_PATH,
-  SERVICE_VERSION,
+  serviceVersion,
   STATIC_NAMESPACE,
   STATUS_TTL_MS,
   apiDocsKey,
@@ -93,7 +93,7 @@ export class SystemService {
   async statusOf(replica: string): Promise<SystemStatus> {
     return {
       service: 'vidcache',
-      version: SERVICE_VERSION,
+      version: serviceVersion(),
       replica,
       startedAt: this.startedAt,
       uptime: uptimeBucket(Date.now() - this.startedAt.getTime()),
