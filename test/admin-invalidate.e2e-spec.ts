@@ -1,17 +1,11 @@
-import { createReplicaPair, TEST_ADMIN_TOKEN, type TestApp } from './fixtures/app.js';
-
-const L1 = 'vidcache; hit; detail=l1';
-const MISS = 'vidcache; fwd=miss; stored';
+import { TEST_ADMIN_TOKEN, type TestApp } from './fixtures/app.js';
+import { L1, MISS } from './fixtures/http.js';
+import { useReplicaPair } from './fixtures/replicas.js';
 
 describe.each(['pglite', 'postgres'] as const)('POST /admin/cache/invalidate on %s', (database) => {
   let a: TestApp;
   let b: TestApp;
-  let closeReplicas: (() => Promise<void>) | undefined;
-
-  beforeAll(async () => {
-    ({ a, b, close: closeReplicas } = await createReplicaPair(database));
-  });
-  afterAll(() => closeReplicas?.());
+  useReplicaPair(database, (pair) => void ({ a, b } = pair));
 
   const invalidate = (t: TestApp, payload: unknown) =>
     t.app.inject({

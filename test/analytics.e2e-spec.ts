@@ -1,15 +1,13 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { HybridCacheService } from '../src/cache/index.js';
-import { createReplicaPair, type TestApp } from './fixtures/app.js';
+import type { TestApp } from './fixtures/app.js';
 import { waitFor } from './fixtures/deferred.js';
+import { L1, L2, MISS } from './fixtures/http.js';
+import { useReplicaPair } from './fixtures/replicas.js';
 
 // Analytics and POST /events, end to end over the real AppModule, Redis and each database, on two
 // replicas (A and B) sharing the cache prefix and, on PostgreSQL, the database. On PGlite each
 // replica has its own copy of the seed, so B is only asked for what A has just put in L2.
-
-const MISS = 'vidcache; fwd=miss; stored';
-const L1 = 'vidcache; hit; detail=l1';
-const L2 = 'vidcache; hit; detail=l2';
 
 interface Counts {
   views: number;
@@ -89,12 +87,7 @@ function skewedPick<T>(random: () => number, items: readonly T[]): T {
 describe.each(['pglite', 'postgres'] as const)('analytics and events on %s', (database) => {
   let a: TestApp;
   let b: TestApp;
-  let closeReplicas: (() => Promise<void>) | undefined;
-
-  beforeAll(async () => {
-    ({ a, b, close: closeReplicas } = await createReplicaPair(database));
-  });
-  afterAll(() => closeReplicas?.());
+  useReplicaPair(database, (pair) => void ({ a, b } = pair));
 
   describe('every read is cached: a miss, then an L1 hit, then an L2 hit on the other replica', () => {
     it('GET /analytics/users/:id, per range', async () => {

@@ -7,10 +7,8 @@ import type { Response as InjectResponse } from 'light-my-request';
 import { UsersService } from '../src/users/users.service.js';
 import { WarmupService } from '../src/warmup/warmup.service.js';
 import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from './fixtures/app.js';
+import { L1, MISS } from './fixtures/http.js';
 import { send, type Method } from './fixtures/inject.js';
-
-const MISS = 'vidcache; fwd=miss; stored';
-const L1 = 'vidcache; hit; detail=l1';
 
 interface Recommended {
   id: string;
