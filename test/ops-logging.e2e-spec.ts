@@ -1,5 +1,8 @@
 import { jest } from '@jest/globals';
-import { Controller, Get, Injectable, Logger, Param } from '@nestjs/common';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Body, Controller, Get, Injectable, Logger, Param, Post } from '@nestjs/common';
+import { IsString } from 'class-validator';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createAppLogger } from '../src/common/logging/app-logger.js';
 import { WarmupLock } from '../src/warmup/warmup-lock.js';
@@ -21,9 +24,19 @@ class EchoService {
   }
 }
 
+class EchoBody {
+  @IsString()
+  text!: string;
+}
+
 @Controller('echo')
 class EchoController {
   constructor(private readonly echo: EchoService) {}
+
+  @Post()
+  async post(@Body() body: EchoBody) {
+    return { text: await this.echo.echo(body.text) };
+  }
 
   @Get('fail')
   fail(): never {
@@ -110,6 +123,41 @@ describe('structured logs with request ids', () => {
     for (const record of records().filter((r) => r.context === 'EchoService')) {
       expect(record.requestId).toBe(`id-${String(record.message).split(': ')[1]}`);
     }
+  });
+
+  it('keeps the id through a body that arrives after the headers, on a real socket', async () => {
+    // Fastify parses a body in the socket's callbacks, outside the request's context: the hooks
+    // enter it again before validation and the handler, or these lines would carry no id.
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const body = JSON.stringify({ text: 'late-body' });
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/echo',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'x-request-id': 'req-late-body',
+          },
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolve(response.statusCode ?? 0));
+        },
+      );
+      request.on('error', reject);
+      // The headers and the first bytes now, the rest later: the body ends in a later socket read.
+      request.write(body.slice(0, 5));
+      setTimeout(() => request.end(body.slice(5)), 50);
+    });
+    expect(status).toBe(201);
+    const echoed = records().filter((r) => r.context === 'EchoService');
+    expect(echoed).toHaveLength(2);
+    expect(echoed.every((r) => r.requestId === 'req-late-body')).toBe(true);
   });
 
   it('an unexpected error is logged with the request id, and answered as a 500 without internals', async () => {

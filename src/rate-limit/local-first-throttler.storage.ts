@@ -156,13 +156,27 @@ export class LocalFirstThrottlerStorage
     return this.replicas;
   }
 
-  async increment(
+  increment(
     key: string,
     ttl: number,
     limit: number,
     blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
+    return Promise.resolve(this.hit(key, ttl, limit, blockDuration, throttlerName));
+  }
+
+  /**
+   * {@link increment} without the promise: the decision is made in memory, so
+   * {@link ClientThrottlerGuard} takes it synchronously and a request waits on nothing.
+   */
+  hit(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): ThrottlerStorageRecord {
     const now = this.clock();
     const counter = this.counter(`${throttlerName}:${key}`, ttl, now);
     const estimate = counter.synced + counter.inFlight + counter.pending;

@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 interface RouteSeen {
   method: string | string[];
@@ -88,11 +89,23 @@ export function useHttpProtocolMessages(app: NestFastifyApplication, bodyLimit: 
     for (const method of [route.method].flat()) methods.add(method.toUpperCase());
   });
 
-  fastify.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: a routed request (nearly all) passes without a promise.
+  fastify.addHook('onRequest', (request, reply, done) => {
     if (request.routeOptions.url !== undefined) {
-      checkBody(request.headers, bodyLimit);
+      let problem: HttpProtocolError | undefined;
+      try {
+        checkBody(request.headers, bodyLimit);
+      } catch (error) {
+        problem = error as HttpProtocolError;
+      }
+      done(problem);
       return;
     }
+    void answerUnrouted(request, reply).then(() => done(), done);
+  });
+
+  /** A 405 with `Allow` when the path is known under other methods; otherwise Fastify's 404. */
+  const answerUnrouted = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     // Dot segments are resolved as the router resolves them (`/users/..` is `/`).
     const path = new URL(request.url, 'http://localhost').pathname;
     const matching = routes.filter(({ pattern }) => pattern.test(path));
@@ -110,5 +123,5 @@ export function useHttpProtocolMessages(app: NestFastifyApplication, bodyLimit: 
         error: 'Method Not Allowed',
         message: `${request.method} is not allowed on ${path}; allowed: ${allow}`,
       });
-  });
+  };
 }

@@ -48,6 +48,11 @@ describe('pickRequestId', () => {
       expect(pickRequestId(header)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
   );
 
+  it('never hands out the same id twice', () => {
+    const ids = Array.from({ length: 10_000 }, () => pickRequestId(undefined));
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('takes the first of repeated headers', () => {
     expect(pickRequestId(['first', 'second'])).toBe('first');
   });

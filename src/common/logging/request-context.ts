@@ -1,6 +1,6 @@
-import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -12,15 +12,26 @@ export interface RequestContext {
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
-const resources = new WeakMap<FastifyRequest, AsyncResource>();
 
 /** The id of the request being handled, or undefined outside a request. */
 export const currentRequestId = (): string | undefined => storage.getStore()?.requestId;
 
-/** The client's `X-Request-Id` when it is a sensible id, a new UUID otherwise. */
+/**
+ * A new id in the UUID format: a random UUID drawn once per process, its last 12 hex digits
+ * replaced by a request counter. Unique within the process by the counter and across processes by
+ * the 80 random bits kept, at a fraction of `randomUUID()`'s cost per request (which draws and
+ * formats 122 random bits each time: half a microsecond of every L1 hit in the profile).
+ */
+const newRequestId = (() => {
+  const base = randomUUID().slice(0, 24);
+  let counter = 0;
+  return () => base + (counter++ % 0x1_0000_0000_0000).toString(16).padStart(12, '0');
+})();
+
+/** The client's `X-Request-Id` when it is a sensible id, a new one otherwise. */
 export function pickRequestId(header: string | string[] | undefined): string {
   const candidate = Array.isArray(header) ? header[0] : header;
-  return candidate !== undefined && VALID_REQUEST_ID.test(candidate) ? candidate : randomUUID();
+  return candidate !== undefined && VALID_REQUEST_ID.test(candidate) ? candidate : newRequestId();
 }
 
 /**
@@ -28,26 +39,16 @@ export function pickRequestId(header: string | string[] | undefined): string {
  * pipes, controller, services, exception filter) inside an AsyncLocalStorage context holding it,
  * so every log line written meanwhile carries it.
  *
- * Fastify parses bodies in callbacks that belong to the socket, not to the request, so the context
- * is re-entered before validation and before the handler (as `@fastify/request-context` does).
+ * One `run` per request is enough: the hooks that follow are called from this hook's callback, and
+ * Fastify runs the handler of a request with a body in the context the body's parsing started from
+ * (its content-type parser keeps an AsyncResource for that). No hook enters the context again.
  */
 export function installRequestContext(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     const requestId = pickRequestId(request.headers[REQUEST_ID_HEADER]);
     void reply.header(REQUEST_ID_HEADER, requestId);
-    storage.run({ requestId }, () => {
-      const resource = new AsyncResource('vidcache.request');
-      resources.set(request, resource);
-      resource.runInAsyncScope(done);
-    });
+    storage.run({ requestId }, done);
   });
-  const reenter = (request: FastifyRequest, _reply: unknown, done: () => void) => {
-    const resource = resources.get(request);
-    if (resource) resource.runInAsyncScope(done);
-    else done();
-  };
-  fastify.addHook('preValidation', reenter);
-  fastify.addHook('preHandler', reenter);
 }
 
 /** Runs `fn` as if inside a request with this id (background work started by a request, tests). */
