@@ -14,6 +14,7 @@ const constantJson = process.env.BENCH_CONSTANT_JSON;
 if (!Number.isInteger(port) || !constantJson)
   throw new Error('bare server: BENCH_PORT and BENCH_CONSTANT_JSON are required');
 const constant = JSON.parse(constantJson) as Record<string, unknown>;
+const busyNs = BigInt(Math.round(Number(process.env.BENCH_BUSY_US ?? 0) * 1000));
 
 @Controller()
 class BareController {
@@ -25,6 +26,17 @@ class BareController {
   /** The limit: the same object serialized on every request, with the route's `:id` parsed. */
   @Get('constant/:id')
   constantRoute(@Param('id') _id: string): Record<string, unknown> {
+    return constant;
+  }
+
+  /**
+   * A diagnostic, not a comparison: the constant route after `BENCH_BUSY_US` µs of busy CPU, to
+   * show how this machine's throughput answers a fixed extra cost per request.
+   */
+  @Get('constant-busy/:id')
+  constantBusyRoute(@Param('id') _id: string): Record<string, unknown> {
+    const end = process.hrtime.bigint() + busyNs;
+    while (process.hrtime.bigint() < end);
     return constant;
   }
 

@@ -79,12 +79,17 @@ export async function startService(options: ServiceOptions): Promise<BenchProces
 
 /**
  * The bare NestJS + Fastify app (bench/http/bare-server.ts) that the service is compared with,
- * answering `constantJson` on its routes.
+ * answering `constantJson` on its routes (`constant-busy/:id` after `busyUs` µs of CPU).
  */
-export async function startBareApp(constantJson: string): Promise<BenchProcess> {
+export async function startBareApp(constantJson: string, busyUs: number): Promise<BenchProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(BUILD_ROOT, 'bench', 'http', 'bare-server.js')], {
-    env: { ...process.env, BENCH_PORT: String(port), BENCH_CONSTANT_JSON: constantJson },
+    env: {
+      ...process.env,
+      BENCH_PORT: String(port),
+      BENCH_CONSTANT_JSON: constantJson,
+      BENCH_BUSY_US: String(busyUs),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return awaitReady(child, `http://127.0.0.1:${port}`, '/ready', {

@@ -11,6 +11,14 @@ type Target = 'bare' | 'service' | 'l2-replica';
 /** How the service must have answered every request of a variant (from its `/metrics` counters). */
 type Outcome = 'l1' | 'l2' | 'miss';
 
+/**
+ * The CPU the diagnostic variant burns per request, on top of the constant route. It shows what a
+ * fixed extra cost does to this machine's throughput: with the load generator on the same cores, a
+ * slower server also pays more per socket write (the client must be woken more often), so the
+ * ratio falls faster than the CPU alone would say.
+ */
+export const BUSY_US = 10;
+
 export const HTTP_VARIANTS = [
   {
     id: 'constant',
@@ -23,6 +31,12 @@ export const HTTP_VARIANTS = [
     name: 'bare Nest + Fastify: CacheInterceptor (@nestjs/cache-manager, memory)',
     target: 'bare',
     path: 'cache-interceptor',
+  },
+  {
+    id: 'constant-busy',
+    name: `diagnostic: bare constant route + ${BUSY_US} µs of CPU per request`,
+    target: 'bare',
+    path: 'constant-busy',
   },
   { id: 'l1', name: 'vidcache GET /videos/:id, L1 hit', target: 'service', path: 'videos', outcome: 'l1' },
   {
@@ -142,7 +156,7 @@ async function startProcesses(ctx: BenchContext): Promise<Record<Target, BenchPr
     startService({ redisUrl, label: 'l2-replica', env: { CACHE_POLICIES: L1_OFF_VIDEO_POLICY } }),
   ]);
   const constantJson = await (await fetch(service.url + videoPath('videos', 1))).text();
-  return { service, 'l2-replica': l2Replica, bare: await startBareApp(constantJson) };
+  return { service, 'l2-replica': l2Replica, bare: await startBareApp(constantJson, BUSY_US) };
 }
 
 /**
