@@ -163,7 +163,11 @@ export class LocalFirstThrottlerStorage
     blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
-    return Promise.resolve(this.hit(key, ttl, limit, blockDuration, throttlerName));
+    try {
+      return Promise.resolve(this.hit(key, ttl, limit, blockDuration, throttlerName));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /**
