@@ -34,10 +34,11 @@ type RoutePlan =
       readonly ttl: number;
       readonly blockDuration: number;
       readonly setHeaders: boolean;
-      /** `-<name>` after each header name, as the stock guard writes it for a throttler not named `default`. */
-      readonly suffix: string;
-      /** The `X-RateLimit-Limit`, `-Remaining` and `-Reset` header names. */
-      readonly headers: readonly [string, string, string];
+      /**
+       * The `X-RateLimit-Limit`, `-Remaining`, `-Reset` and `Retry-After` header names, each with
+       * `-<name>` after it for a throttler not named `default`, as the stock guard writes them.
+       */
+      readonly headers: readonly [string, string, string, string];
     };
 
 /** Answers shared by every admitted request: nothing to allocate, nothing to wait for. */
@@ -77,7 +78,7 @@ export class ClientThrottlerGuard extends ThrottlerGuard {
     const storage = this.storageService as LocalFirstThrottlerStorage;
     const record = storage.hit(tracker, plan.ttl, plan.limit, plan.blockDuration, plan.name);
     if (record.isBlocked) {
-      if (plan.setHeaders) this.setResponseHeader(res, `Retry-After${plan.suffix}`, record.timeToBlockExpire);
+      if (plan.setHeaders) this.setResponseHeader(res, plan.headers[3], record.timeToBlockExpire);
       const detail = { ...record, limit: plan.limit, ttl: plan.ttl, key: tracker, tracker };
       return this.throwThrottlingException(context, detail).then(() => false);
     }
@@ -137,9 +138,13 @@ export class ClientThrottlerGuard extends ThrottlerGuard {
     const setHeaders = throttler.setHeaders ?? module.setHeaders ?? true;
     const name = throttler.name ?? 'default';
     const suffix = name === 'default' ? '' : `-${name}`;
-    const headers = (['Limit', 'Remaining', 'Reset'] as const).map(
-      (part) => `${this.headerPrefix}-${part}${suffix}`,
-    ) as [string, string, string];
-    return { kind: 'count', name, limit, ttl, blockDuration, setHeaders, suffix, headers };
+    const rateLimit = (part: string) => `${this.headerPrefix}-${part}${suffix}`;
+    const headers = [
+      rateLimit('Limit'),
+      rateLimit('Remaining'),
+      rateLimit('Reset'),
+      `Retry-After${suffix}`,
+    ] as const;
+    return { kind: 'count', name, limit, ttl, blockDuration, setHeaders, headers };
   }
 }

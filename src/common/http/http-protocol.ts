@@ -41,25 +41,29 @@ function patternOf(url: string): RegExp {
 const isJsonType = (type: string) =>
   /^application\/([\w.-]+\+)?json$/.test(type.split(';')[0]!.trim().toLowerCase());
 
-/** Refuses a body that is not JSON (415) or over the limit (413), before anything reads it. */
-function checkBody(headers: Record<string, string | string[] | undefined>, bodyLimit: number): void {
+/** The 415 of a body that is not JSON or the 413 of one over the limit, before anything reads it. */
+function bodyError(
+  headers: Record<string, string | string[] | undefined>,
+  bodyLimit: number,
+): HttpProtocolError | undefined {
   const length = Number(headers['content-length'] ?? 0);
   const hasBody = length > 0 || headers['transfer-encoding'] !== undefined;
-  if (!hasBody) return;
+  if (!hasBody) return undefined;
   const type = headers['content-type'];
   if (typeof type !== 'string' || !isJsonType(type)) {
     const got = typeof type === 'string' ? JSON.stringify(type) : 'no content-type';
-    throw new HttpProtocolError(
+    return new HttpProtocolError(
       415,
       `body must be JSON, sent with content-type: application/json (got ${got})`,
     );
   }
   if (length > bodyLimit) {
-    throw new HttpProtocolError(
+    return new HttpProtocolError(
       413,
       `body is ${length} bytes, over the limit of ${bodyLimit} bytes (BODY_LIMIT)`,
     );
   }
+  return undefined;
 }
 
 /**
@@ -92,13 +96,7 @@ export function useHttpProtocolMessages(app: NestFastifyApplication, bodyLimit: 
   // A callback hook, not an async one: a routed request (nearly all) passes without a promise.
   fastify.addHook('onRequest', (request, reply, done) => {
     if (request.routeOptions.url !== undefined) {
-      let problem: HttpProtocolError | undefined;
-      try {
-        checkBody(request.headers, bodyLimit);
-      } catch (error) {
-        problem = error as HttpProtocolError;
-      }
-      done(problem);
+      done(bodyError(request.headers, bodyLimit));
       return;
     }
     void answerUnrouted(request, reply).then(() => done(), done);
