@@ -6,12 +6,12 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
-import { Cluster } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { VIDCACHE_OPTIONS, VIDCACHE_REDIS, type RedisConnections } from '../cache/index.js';
 import { REPLICA_CONFIRM_TIMEOUT_MS } from './admin.constants.js';
 import type { InvalidateCacheDto } from './dto/invalidate-cache.dto.js';
 import { delay } from '../common/with-timeout.js';
+import { keepSubscribed, subscriberOf } from '../redis/subscription.js';
 
 type Client = RedisConnections['client'];
 
@@ -77,17 +77,17 @@ export class ReplicaInvalidation implements OnModuleInit, OnModuleDestroy {
     if (!this.redis) return;
     // A subscription must wait for Redis rather than fail at once (the command connection does not
     // queue offline); start-up does not wait for it, so a Redis outage never blocks the boot.
-    const client = this.redis.client;
-    const queued = { enableOfflineQueue: true, commandTimeout: undefined, lazyConnect: true };
-    const subscriber =
-      client instanceof Cluster ? client.duplicate(undefined, queued) : client.duplicate(queued);
+    const subscriber = subscriberOf(this.redis.client);
     this.subscriber = subscriber;
     subscriber.on('error', () => undefined); // reconnection is automatic; a broadcast meanwhile times out
     subscriber.on('message', (channel: string, text: string) => void this.receive(channel, text));
+    const cannotListen = (error: Error) =>
+      this.logger.warn(`cannot listen for admin invalidations: ${error.message}`);
+    const channels = [this.requestChannel, this.ackChannel(this.options.instanceId)];
     await Promise.race([
-      subscriber
-        .subscribe(this.requestChannel, this.ackChannel(this.options.instanceId))
-        .catch((error: Error) => this.logger.warn(`cannot listen for admin invalidations: ${error.message}`)),
+      keepSubscribed(subscriber, channels, { resubscribed: () => undefined, failed: cannotListen }).catch(
+        cannotListen,
+      ),
       delay(REPLICA_CONFIRM_TIMEOUT_MS),
     ]);
   }

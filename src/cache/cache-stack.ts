@@ -116,7 +116,8 @@ export class CacheStack implements OnModuleInit, BeforeApplicationShutdown {
     try {
       await this.bus.start();
     } catch (error) {
-      // The subscriber reconnects and resubscribes by itself; until then this replica runs on L2 + source.
+      // keepSubscribed subscribes again once the connection is back (a 'close', then 'ready'); until
+      // then the bus is deaf and this replica runs on L2 + source.
       this.logger.warn(`Invalidation bus not subscribed yet: ${(error as Error).message}`);
     }
   }

@@ -13,6 +13,8 @@ export const circuitClosed = (replayed: number) =>
   `L2 circuit closed: Redis answers again (${replayed} pending evictions replayed)`;
 export const busResubscribed = () =>
   'Invalidation bus resubscribed after an interruption: L1 dropped, because evictions may have been missed';
+export const busResubscribeFailed = (reason: string) =>
+  `Invalidation bus could not resubscribe (${reason}): once the channel has been silent past the deaf threshold, L1 is not served until a reconnection subscribes again`;
 export const evictionRefused = (reason: string) =>
   `Redis refused an eviction (${reason}): old values removed with UNLINK where possible; L2 is skipped and the eviction replayed until Redis accepts it`;
 export const connectionReplaced = (timeouts: number) =>

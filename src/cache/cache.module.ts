@@ -19,6 +19,7 @@ import { CacheMetadataAccessor } from './decorators/cache-metadata.accessor.js';
 import { CacheWrapperFactory } from './decorators/cache-wrapper.factory.js';
 import { CacheableRegistry } from './cacheable-registry.js';
 import { CacheStatusHooks } from './cache-status.hooks.js';
+import { HitLane } from './hit-lane.js';
 import { CachedJsonSerializer } from './cached-json.serializer.js';
 import { resolveCacheOptions, type CacheModuleOptions, type ResolvedCacheOptions } from './cache-options.js';
 import { VIDCACHE_OPTIONS, VIDCACHE_REDIS } from './cache.constants.js';
@@ -53,6 +54,7 @@ const sharedProviders: Provider[] = [
   CacheableRegistry,
   CacheStatusHooks,
   CachedJsonSerializer,
+  HitLane,
 ];
 
 const exported = [
@@ -62,6 +64,7 @@ const exported = [
   CacheContext,
   HybridCacheService,
   CacheableRegistry,
+  HitLane,
 ];
 
 /**
@@ -79,6 +82,7 @@ export class CacheModule implements NestModule, OnModuleInit, OnApplicationShutd
     private readonly explorer: CacheExplorer,
     private readonly statusHooks: CacheStatusHooks,
     private readonly jsonSerializer: CachedJsonSerializer,
+    private readonly hitLane: HitLane,
     @Inject(VIDCACHE_REDIS) private readonly redis: RedisConnections | null,
   ) {}
 
@@ -111,13 +115,14 @@ export class CacheModule implements NestModule, OnModuleInit, OnApplicationShutd
    * Nest binds controller routes to their methods before any `onModuleInit` runs, so decorated
    * controller methods must be wrapped earlier. `configure` runs after every instance exists and
    * before the router is registered; `onModuleInit` covers application contexts without HTTP.
-   * The `Cache-Status` hooks attach to routes as they are registered, and Fastify gives each route
-   * the reply serializer set before it, so both go in here too.
+   * The `Cache-Status` hooks and the hit lane attach to routes as they are registered, and Fastify
+   * gives each route the reply serializer set before it, so all three go in here too.
    */
   configure(_consumer: MiddlewareConsumer): void {
     this.explorer.explore();
     this.statusHooks.install();
     this.jsonSerializer.install();
+    this.hitLane.install();
   }
 
   onModuleInit(): void {

@@ -29,6 +29,13 @@ export interface CacheableMethod {
   invoke(args: readonly unknown[]): Promise<unknown>;
   /** The full key a call with these arguments reads. */
   keyOf(args: readonly unknown[]): string;
+  /**
+   * What a call with these arguments would answer from L1 right now, synchronously, if `accept`
+   * takes it; the hit is then counted and observed as the call's would be. Otherwise
+   * {@link MISS}, with nothing counted: the caller is expected to make the call (see
+   * `ReadThroughHandler.takeL1`).
+   */
+  takeL1(args: readonly unknown[], accept: (value: unknown) => boolean): unknown;
 }
 
 /**

@@ -34,3 +34,4 @@ export {
   type CacheableMethod,
   type CacheAccessObserver,
 } from './cacheable-registry.js';
+export { HitLane, HitLaneError, ServeL1Hits, type HitLaneGuard, type HitLaneOptions } from './hit-lane.js';

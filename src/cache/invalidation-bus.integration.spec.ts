@@ -5,6 +5,7 @@ import {
   createHybrid,
   deletePrefix,
   rawClient,
+  serviceSubscriber,
   TEST_REDIS_URL,
   uniquePrefix,
   type HybridHandle,
@@ -238,6 +239,45 @@ describe('InvalidationBus over Redis', () => {
     expect(a.bus.counters.deafMs).toBeGreaterThan(200);
     expect(a.bus.counters.gaps).toBe(0);
     expect(a.resubscribed).not.toHaveBeenCalled();
+  });
+
+  it('a dropped subscriber connection is subscribed again, and only then is L1 dropped', async () => {
+    const subscriber = serviceSubscriber();
+    try {
+      const id = await subscriber.client('ID');
+      const a = await replica('replica-a', subscriber);
+      const b = await replica('replica-b');
+      await waitFor(() => a.bus.hears(), 2_000);
+      expect(await client().client('KILL', 'ID', String(id))).toBe(1);
+      await waitFor(() => a.resubscribed.mock.calls.length === 1, 2_000);
+      expect(a.bus.counters).toMatchObject({ resubscriptions: 1, resubscribeFailures: 0 });
+      // L1 was dropped once Redis had answered the SUBSCRIBE: what is published from then on arrives.
+      await b.bus.publish(set({ keys: ['p:user:9'] }));
+      await a.received(1);
+      expect(a.evictions[0]!.keys).toEqual(['p:user:9']);
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+
+  it('a resubscription Redis refuses is counted; the bus goes deaf, so L1 is not served', async () => {
+    const username = `vidcache-bus-test-${process.pid}-${Date.now()}`;
+    const admin = client();
+    await admin.acl('SETUSER', username, 'on', '>secret', '~*', `&${channel}`, '+@all');
+    const subscriber = serviceSubscriber(TEST_REDIS_URL, { username, password: 'secret' });
+    try {
+      const a = await replica('replica-a', subscriber);
+      await waitFor(() => a.bus.hears(), 2_000);
+      // Redis 7 disconnects a client from channels its user may no longer use; the reconnection's
+      // SUBSCRIBE is then refused (NOPERM).
+      await admin.acl('SETUSER', username, 'resetchannels');
+      await waitFor(() => a.bus.counters.resubscribeFailures === 1, 2_000);
+      expect(a.resubscribed).not.toHaveBeenCalled();
+      await waitFor(() => !a.bus.hears(), 2_000);
+    } finally {
+      subscriber.disconnect();
+      await admin.acl('DELUSER', username);
+    }
   });
 
   it('a silence that lost messages (no subscription for a while, the connection open) shows as a gap and drops L1', async () => {

@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { Cluster } from 'ioredis';
 import type { RedisClient } from '../redis/redis-connections.js';
+import { keepSubscribed } from '../redis/subscription.js';
 import type { SpanContext } from '@opentelemetry/api';
-import { busDeaf, busGap, busResubscribed } from './cache.messages.js';
+import { busDeaf, busGap, busResubscribeFailed, busResubscribed } from './cache.messages.js';
 import { BucketHistogram, EVICTION_DELAY_BUCKETS } from './cache-stats.js';
 import { cacheTracing } from './cache-tracing.js';
 import { coarseClock } from './coarse-clock.js';
@@ -90,7 +91,6 @@ export class InvalidationBus {
       }
     | undefined;
   private flushing: Promise<void> | undefined;
-  private interrupted = false;
   private closed = false;
   private heartbeat: NodeJS.Timeout | undefined;
   /** When the channel was last heard (any message, ours included); 0: never. */
@@ -109,6 +109,8 @@ export class InvalidationBus {
     received: 0,
     malformed: 0,
     resubscriptions: 0,
+    /** Resubscriptions that failed (the connection dropped again, or Redis refused). */
+    resubscribeFailures: 0,
     heartbeatErrors: 0,
     /** Messages found missing by their numbers (each drops L1). */
     gaps: 0,
@@ -142,18 +144,24 @@ export class InvalidationBus {
 
   async start(): Promise<void> {
     this.subscriber.on('message', (channel: string, raw: string) => this.receive(channel, raw));
-    this.subscriber.on('close', () => {
-      if (!this.closed) this.interrupted = true;
-    });
-    this.subscriber.on('ready', () => {
-      if (!this.interrupted || this.closed) return;
-      this.interrupted = false;
-      this.counters.resubscriptions++;
-      this.logger.warn(busResubscribed());
-      this.handlers.onResubscribed();
-    });
     this.heartbeat = setInterval(() => this.beat(), this.timing.heartbeatMs).unref();
-    await this.subscriber.subscribe(this.channel);
+    await keepSubscribed(this.subscriber, [this.channel], {
+      // Once Redis has answered the SUBSCRIBE, every later eviction arrives; those sent before
+      // may have been missed, so L1 goes.
+      resubscribed: () => {
+        if (this.closed) return;
+        this.counters.resubscriptions++;
+        this.logger.warn(busResubscribed());
+        this.handlers.onResubscribed();
+      },
+      // Not listening: once the channel has been silent for deafAfterMs, L1 is not served
+      // (hears()); the next reconnection tries again.
+      failed: (error) => {
+        if (this.closed) return;
+        this.counters.resubscribeFailures++;
+        this.logger.warn(busResubscribeFailed(error.message));
+      },
+    });
     this.beat();
   }
 

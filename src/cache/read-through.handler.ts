@@ -41,6 +41,24 @@ export class ReadThroughHandler {
     return readEntry(entry);
   }
 
+  /**
+   * {@link hitL1} for a caller that does not read through on a miss but hands the request to
+   * something that will (the HTTP hit lane, which passes a miss to the route's handler): it looks
+   * first and counts nothing unless it takes the hit, so the read that follows is the one counted.
+   * `accept` sees the value before anything is counted; a value it refuses is left to that read.
+   */
+  takeL1(ns: CacheNamespace, relativeKey: string, accept: (value: unknown) => boolean): unknown {
+    const now = this.deps.now();
+    const seen = this.deps.l1.peek(ns.l1, relativeKey, now);
+    if (seen === undefined || seen.freshUntil <= now || now >= seen.refreshAfter) return MISS;
+    if (!this.hears() || !accept(seen.value)) return MISS;
+    // The access, counted as hitL1 counts it: the slice's hits and the eviction policy's recency
+    // and frequency. Same entry: nothing ran between the look and the probe.
+    this.deps.l1.probe(ns.l1, relativeKey, now);
+    this.recordL1Hit(ns, seen);
+    return readEntry(seen);
+  }
+
   /** A read that {@link hitL1} did not answer (and has counted in L1). */
   readThrough<T>(
     ns: CacheNamespace,

@@ -57,6 +57,7 @@ export interface CacheStatsSnapshot {
         received: number;
         malformed: number;
         resubscriptions: number;
+        resubscribeFailures: number;
         heartbeatErrors: number;
         gaps: number;
         /** Whether this replica hears evictions now (else it serves no L1). */

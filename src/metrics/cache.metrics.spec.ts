@@ -72,6 +72,7 @@ describe('cache metrics the alert rules need', () => {
       received: 7,
       malformed: 1,
       resubscriptions: 0,
+      resubscribeFailures: 0,
       heartbeatErrors: 0,
       gaps: 0,
       hearing: true,
@@ -84,16 +85,26 @@ describe('cache metrics the alert rules need', () => {
       'vidcache_cache_bus_published_total 4',
       'vidcache_cache_bus_received_total 7',
       'vidcache_cache_bus_resubscriptions_total 0',
+      'vidcache_cache_bus_resubscribe_failures_total 0',
       'vidcache_cache_bus_hearing 1',
       'vidcache_cache_bus_deaf_seconds_total 0',
       'vidcache_cache_bus_malformed_total 1',
       ...emptyDelays,
     ]);
-    bus = { ...bus, received: 9, resubscriptions: 1, hearing: false, deafPeriods: 1, deafMs: 1500 };
+    bus = {
+      ...bus,
+      received: 9,
+      resubscriptions: 1,
+      resubscribeFailures: 2,
+      hearing: false,
+      deafPeriods: 1,
+      deafMs: 1500,
+    };
     expect(await samples(registry, 'vidcache_cache_bus_')).toEqual([
       'vidcache_cache_bus_published_total 4',
       'vidcache_cache_bus_received_total 9',
       'vidcache_cache_bus_resubscriptions_total 1',
+      'vidcache_cache_bus_resubscribe_failures_total 2',
       'vidcache_cache_bus_hearing 0',
       'vidcache_cache_bus_deaf_seconds_total 1.5',
       'vidcache_cache_bus_malformed_total 1',
@@ -113,6 +124,7 @@ describe('cache metrics the alert rules need', () => {
       'vidcache_cache_bus_published_total 0',
       'vidcache_cache_bus_received_total 0',
       'vidcache_cache_bus_resubscriptions_total 0',
+      'vidcache_cache_bus_resubscribe_failures_total 0',
       'vidcache_cache_bus_hearing 1',
       'vidcache_cache_bus_deaf_seconds_total 0',
       'vidcache_cache_bus_malformed_total 0',

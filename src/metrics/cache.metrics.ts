@@ -133,6 +133,14 @@ export function registerCacheMetrics(registry: Registry, stats: () => CacheStats
     },
     () => busCount(read(), 'resubscriptions'),
   );
+  mirroredCounter(
+    registry,
+    {
+      name: METRIC.busResubscribeFailures,
+      help: 'Times the bus could not subscribe again after an interruption (the next reconnection tries again; meanwhile the bus goes deaf and L1 is not served)',
+    },
+    () => busCount(read(), 'resubscribeFailures'),
+  );
   mirroredGauge(
     registry,
     {

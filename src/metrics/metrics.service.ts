@@ -1,11 +1,12 @@
 import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { HybridCacheService } from '../cache/index.js';
 import { DatabaseService } from '../database/database.service.js';
 import { WarmupService } from '../warmup/warmup.service.js';
 import { registerCacheMetrics } from './cache.metrics.js';
+import { HttpDurationHistogram } from './http-duration.histogram.js';
 import { HTTP_DURATION_BUCKETS, METRIC, METRIC_PREFIX, UNMATCHED_ROUTE } from './metrics.constants.js';
 import { registerSourceMetrics } from './source.metrics.js';
 import { registerWarmupMetrics } from './warmup.metrics.js';
@@ -17,7 +18,7 @@ import { registerWarmupMetrics } from './warmup.metrics.js';
 @Injectable()
 export class MetricsService implements OnModuleInit {
   readonly registry = new Registry();
-  private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  private readonly httpDuration: HttpDurationHistogram;
 
   constructor(
     cache: HybridCacheService,
@@ -30,13 +31,14 @@ export class MetricsService implements OnModuleInit {
     registerCacheMetrics(this.registry, () => cache.stats());
     registerWarmupMetrics(this.registry, () => warmup.status());
     if (database) registerSourceMetrics(this.registry, () => [database.sourceStats()]);
-    this.httpDuration = new Histogram({
-      name: METRIC.httpDuration,
-      help: 'HTTP request duration by method, route pattern and status',
-      labelNames: ['method', 'route', 'status'] as const,
-      buckets: HTTP_DURATION_BUCKETS,
-      registers: [this.registry],
-    });
+    this.httpDuration = new HttpDurationHistogram(
+      {
+        name: METRIC.httpDuration,
+        help: 'HTTP request duration by method, route pattern and status',
+        registers: [this.registry],
+      },
+      HTTP_DURATION_BUCKETS,
+    );
   }
 
   /**
@@ -47,13 +49,12 @@ export class MetricsService implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return;
+    const httpDuration = this.httpDuration;
     fastify.addHook('onResponse', (request, reply, done) => {
-      this.httpDuration.observe(
-        {
-          method: request.method,
-          route: request.routeOptions.url ?? UNMATCHED_ROUTE,
-          status: String(reply.statusCode),
-        },
+      httpDuration.record(
+        request.method,
+        request.routeOptions.url ?? UNMATCHED_ROUTE,
+        reply.statusCode,
         reply.elapsedTime / 1000,
       );
       done();

@@ -3,6 +3,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { memoryOnlyMode, redisMode } from './redis.messages.js';
 import type { RedisAddress, RedisTopology } from './redis-topology.js';
 import { delay } from '../common/with-timeout.js';
+import { subscriberOf } from './subscription.js';
 
 /** A connection to a single server (standalone or through Sentinel) or to a Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -147,11 +148,8 @@ export async function createRedisConnections(
     return null;
   }
   const client = createClient(options, topology);
-  // The subscriber may queue its SUBSCRIBE while reconnecting; ioredis resubscribes by itself.
-  const subscriber =
-    client instanceof Cluster
-      ? client.duplicate(undefined, { enableOfflineQueue: true, lazyConnect: true })
-      : client.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, lazyConnect: true });
+  // The subscriber queues its SUBSCRIBE while reconnecting; the bus keeps it subscribed (keepSubscribed).
+  const subscriber = subscriberOf(client);
   for (const connection of [client, subscriber]) {
     // Errors are counted by the cache and reported by health; an unhandled 'error' would crash.
     connection.on('error', () => undefined);

@@ -20,6 +20,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { ServeL1Hits } from '../cache/index.js';
 import { setLocation } from '../common/http/location.js';
 import { ApiIdParam, ParseIdPipe, type Page } from '../common/validation/index.js';
 import { CreateVideoDto } from './dto/create-video.dto.js';
@@ -104,6 +105,12 @@ export class VideosController {
   })
   @ApiOkResponse({ type: VideoResponse })
   @ApiErrors(400, 404)
+  // A video L1 holds is sent before Nest's pipeline; an unknown id (cached null), a bad id and an
+  // L1 miss come here.
+  @ServeL1Hits({
+    method: `${VideosService.name}.findById`,
+    args: ({ id }) => (VIDEO_ID.accepts(id) ? [id] : undefined),
+  })
   async findOne(@Param('id', VIDEO_ID) id: string): Promise<VideoView> {
     return found(await this.videos.findById(id), id);
   }

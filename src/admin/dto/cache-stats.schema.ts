@@ -153,6 +153,7 @@ export const CACHE_STATS_SCHEMA: SchemaObject = object<
       received: count,
       malformed: count,
       resubscriptions: count,
+      resubscribeFailures: count,
       heartbeatErrors: count,
       gaps: count,
       hearing: { type: 'boolean', description: 'Whether this replica hears evictions now' },

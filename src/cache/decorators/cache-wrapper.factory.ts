@@ -143,11 +143,29 @@ export class CacheWrapperFactory {
   ): void {
     const ns = this.namespaceFor(label, options.namespace, config);
     const keyOf = keyFunction(label, options);
+    const { reads } = this.stack;
+    const registry = this.registry;
     this.registry.register({
       label,
       namespace: ns,
       invoke: async (args) => invoke(args),
       keyOf: (args) => ns.keyPrefix + encodeKey(keyOf(...args)),
+      // The L1 hit path of `cached` (see `cacheable`), for a caller that makes the call on a miss.
+      takeL1(args, accept) {
+        if (options.condition && !options.condition(...args)) return MISS;
+        const relativeKey = encodeKey(keyOf(...args));
+        const hit = reads.takeL1(ns, relativeKey, accept);
+        if (hit !== MISS) {
+          registry.observer?.observe({
+            label,
+            args,
+            namespace: ns,
+            key: ns.keyPrefix + relativeKey,
+            l1Hit: true,
+          });
+        }
+        return hit;
+      },
     });
   }
 

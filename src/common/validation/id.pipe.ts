@@ -35,8 +35,13 @@ export class ParseIdPipe implements PipeTransform<unknown, string> {
     this.pattern = entityIdPattern(prefix);
   }
 
+  /** Whether {@link transform} takes the value as it is (rather than answering 400). */
+  accepts(value: unknown): value is string {
+    return typeof value === 'string' && this.pattern.test(value);
+  }
+
   transform(value: unknown): string {
-    if (typeof value === 'string' && this.pattern.test(value)) return value;
+    if (this.accepts(value)) return value;
     throw new BadRequestException(mustBeId(this.parameter, this.prefix));
   }
 }

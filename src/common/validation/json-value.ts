@@ -1,8 +1,9 @@
-import { BadRequestException, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { BadRequestException, Injectable, type ExecutionContext, type Type } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { Transform } from 'class-transformer';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
+import type { HitLaneGuard } from '../../cache/index.js';
 
 /** Largest JSON value (`settings`, `data`, a config `value`) accepted, serialized, in bytes. */
 export const MAX_JSON_VALUE_BYTES = 256 * 1024;
@@ -51,9 +52,7 @@ export function bodyProblem(body: Record<string, unknown>, maxDepth: number): Bo
 const TAKES_BODY = new WeakMap<object, WeakMap<object, boolean>>();
 
 /** Whether the route's handler declares a `@Body()` parameter. */
-function takesBody(context: ExecutionContext): boolean {
-  const handler = context.getHandler();
-  const classRef = context.getClass();
+function takesBody(classRef: object, handler: { name: string }): boolean {
   let byHandler = TAKES_BODY.get(classRef);
   if (!byHandler) TAKES_BODY.set(classRef, (byHandler = new WeakMap()));
   let known = byHandler.get(handler);
@@ -83,12 +82,12 @@ function takesBody(context: ExecutionContext): boolean {
  * body passes only if its route takes none.
  */
 @Injectable()
-export class JsonBodyGuard implements CanActivate {
+export class JsonBodyGuard implements HitLaneGuard {
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
     const { body } = context.switchToHttp().getRequest<RequestWithBody>();
     // A route without a @Body() parameter (POST /admin/cache/warmup) may be called without one.
-    if (body === undefined && !takesBody(context)) return true;
+    if (body === undefined && !takesBody(context.getClass(), context.getHandler())) return true;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new BadRequestException('body must be a JSON object');
     }
@@ -104,6 +103,14 @@ export class JsonBodyGuard implements CanActivate {
       );
     }
     return true;
+  }
+
+  /**
+   * The hit lane answers only requests without a body, which this guard lets through on a route
+   * that takes none (and refuses, in the pipeline, on one that takes one).
+   */
+  admitHit(_request: unknown, _reply: unknown, controller: Type, handler: object): boolean {
+    return !takesBody(controller, handler as { name: string });
   }
 }
 
