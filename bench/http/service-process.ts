@@ -27,12 +27,17 @@ export interface ServiceOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Flags before the script, e.g. `--import` of the profiler preload. */
   readonly nodeArgs?: readonly string[];
+  /**
+   * Another entry script in place of `dist/main.js`, with `npm start`'s flags kept: only for a
+   * labelled diagnostic (bench/http/service-floor.ts).
+   */
+  readonly script?: string;
   readonly label: string;
 }
 
 /**
- * The service as `npm start` runs it (`node --enable-source-maps --import ./dist/telemetry/preload.js
- * dist/main.js`, built beforehand by
+ * The service as `npm start` runs it (the arguments of package.json's `start` script, today
+ * `node --enable-source-maps --import ./dist/telemetry/preload.js dist/main.js`; built beforehand by
  * `npm run bench`), with its production defaults: embedded PGlite (in memory here) seeded on start,
  * warm-up, metrics, logs, `Cache-Status`, and rate limiting on with a limit the load never reaches.
  * Only what a bench run must own is set: a port, a Redis key prefix of its own, the limit.
@@ -54,17 +59,13 @@ export async function startService(options: ServiceOptions): Promise<BenchProces
   // What a shell running `npm start` would not set, or what would pick another database.
   delete env.NODE_ENV;
   delete env.DATABASE_URL;
-  const child = spawn(
-    process.execPath,
-    [
-      ...(options.nodeArgs ?? []),
-      '--enable-source-maps',
-      '--import',
-      './dist/telemetry/preload.js',
-      join(REPO_ROOT, 'dist', 'main.js'),
-    ],
-    { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const startArgs = npmStartArgs();
+  if (options.script) startArgs[startArgs.length - 1] = options.script;
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...startArgs], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const url = `http://127.0.0.1:${port}`;
   return awaitReady(child, url, '/health/ready', {
     prefix,
@@ -75,6 +76,19 @@ export async function startService(options: ServiceOptions): Promise<BenchProces
       redis.disconnect();
     },
   });
+}
+
+/**
+ * The arguments `npm start` gives node (package.json's `start` script, `node` left out), so the
+ * service is measured with the flags users run it with, whatever they become.
+ */
+export function npmStartArgs(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const [command, ...args] = scripts.start!.trim().split(/\s+/);
+  if (command !== 'node') throw new Error(`npm start runs "${command}", not node: update the bench`);
+  return args;
 }
 
 /**

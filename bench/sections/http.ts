@@ -1,13 +1,15 @@
 import autocannon, { type AutocannonResult } from 'autocannon';
 import { ID_PREFIX } from '../../src/database/database.constants.js';
 import { seedId } from '../../src/database/ids.js';
-import { type BenchProcess, startBareApp, startService } from '../http/service-process.js';
+import { join } from 'node:path';
+import { type BenchProcess, npmStartArgs, startBareApp, startService } from '../http/service-process.js';
+import { BUILD_ROOT } from '../lib/paths.js';
 import type { BenchContext, ChartPanel, Table } from '../lib/context.js';
 import { alternate, type Variant } from '../lib/harness.js';
 import { pairedRatio, range, ratioText, si, summarize, type Summary } from '../lib/stats.js';
 
 /** Where a variant's requests go: the bare app, the service, or the service's L1-less replica. */
-type Target = 'bare' | 'service' | 'l2-replica';
+type Target = 'bare' | 'service' | 'l2-replica' | 'service-floor';
 /** How the service must have answered every request of a variant (from its `/metrics` counters). */
 type Outcome = 'l1' | 'l2' | 'miss';
 
@@ -37,6 +39,30 @@ export const HTTP_VARIANTS = [
     name: `diagnostic: bare constant route + ${BUSY_US} µs of CPU per request`,
     target: 'bare',
     path: 'constant-busy',
+  },
+  {
+    id: 'lane-floor',
+    name: 'diagnostic ladder 1: bare app, JSON serialized once, sent from an onRequest hook',
+    target: 'bare',
+    path: 'lane-floor',
+  },
+  {
+    id: 'lane-headers',
+    name: 'diagnostic ladder 2: step 1 + the five headers of an L1 hit',
+    target: 'bare',
+    path: 'lane-headers',
+  },
+  {
+    id: 'lane-hooks',
+    name: "diagnostic ladder 3: step 2 + the service's request-id context and HTTP histogram hooks",
+    target: 'bare',
+    path: 'lane-hooks',
+  },
+  {
+    id: 'service-floor',
+    name: "diagnostic: the service's process and hooks, the same JSON from an onRequest hook, no cache",
+    target: 'service-floor',
+    path: 'floor',
   },
   { id: 'l1', name: 'vidcache GET /videos/:id, L1 hit', target: 'service', path: 'videos', outcome: 'l1' },
   {
@@ -156,7 +182,16 @@ async function startProcesses(ctx: BenchContext): Promise<Record<Target, BenchPr
     startService({ redisUrl, label: 'l2-replica', env: { CACHE_POLICIES: L1_OFF_VIDEO_POLICY } }),
   ]);
   const constantJson = await (await fetch(service.url + videoPath('videos', 1))).text();
-  return { service, 'l2-replica': l2Replica, bare: await startBareApp(constantJson, BUSY_US) };
+  const [bare, floor] = await Promise.all([
+    startBareApp(constantJson, BUSY_US),
+    startService({
+      redisUrl,
+      label: 'service-floor',
+      env: { BENCH_CONSTANT_JSON: constantJson },
+      script: join(BUILD_ROOT, 'bench', 'http', 'service-floor.js'),
+    }),
+  ]);
+  return { service, 'l2-replica': l2Replica, bare, 'service-floor': floor };
 }
 
 /**
@@ -169,7 +204,9 @@ export async function runHttp(ctx: BenchContext): Promise<HttpResult> {
     throw new Error(
       `http: ${rounds + 1} rounds of ${missRequests} misses need more than ${SEEDED_VIDEOS} videos`,
     );
-  ctx.log('http: starting the service, its L1-less replica (npm start, PGlite in memory) and the bare app');
+  ctx.log(
+    'http: starting the service, its L1-less replica (npm start, PGlite in memory), the bare app and the service-floor diagnostic',
+  );
   const processes = await startProcesses(ctx);
   try {
     await primeVideos(processes.service, ids, 'vidcache; hit; detail=l1');
@@ -282,7 +319,7 @@ export function httpTables(result: HttpResult): Table[] {
         String(variant.errors + variant.non2xx),
       ]),
       notes: [
-        `the service: node --enable-source-maps dist/main.js with its defaults (embedded PGlite, seeded; Redis; rate limiting, metrics, logs, Cache-Status); the L2 replica: the same with CACHE_POLICIES=${L1_OFF_VIDEO_POLICY}`,
+        `the service: node ${npmStartArgs().join(' ')} (as npm start) with its defaults (embedded PGlite, seeded; Redis; rate limiting, metrics, logs, Cache-Status); the L2 replica: the same with CACHE_POLICIES=${L1_OFF_VIDEO_POLICY}`,
         `reads counted by the service during the rounds (vidcache_cache_requests_total, video namespace; autocannon leaves up to one request per connection uncounted): ${result.variants
           .filter((variant) => variant.outcomes)
           .map(

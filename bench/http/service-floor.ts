@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { REPO_ROOT } from '../lib/paths.js';
+
+// The service's own build (what `npm start` runs), not the bench's compiled copy of the sources.
+const fromBuild = <T>(path: string) =>
+  import(pathToFileURL(join(REPO_ROOT, 'dist', path)).href) as Promise<T>;
+const { appConfigOf, createApp } = await fromBuild<typeof import('../../src/app.setup.js')>('app.setup.js');
+const { validateAllConfig } = await fromBuild<typeof import('../../src/config/index.js')>('config/index.js');
+
+/**
+ * A labelled diagnostic, not the service users run: the service's application, built by the same
+ * `createApp` as `src/main.ts` with the same defaults, plus one route, `GET /floor/:id`, that answers
+ * `BENCH_CONSTANT_JSON` (serialized once) from an `onRequest` hook without touching the cache. The
+ * service's global hooks (request id, protocol checks, metrics, `Cache-Status`) run around it as
+ * around every route. Compared with the bare app's `lane-floor` route, it shows what the service's
+ * process costs a request that does no cache work; compared with the L1-hit route, what that
+ * route's own work costs.
+ */
+const configError = validateAllConfig();
+if (configError) throw new Error(configError);
+const body = process.env.BENCH_CONSTANT_JSON;
+if (!body) throw new Error('service floor: BENCH_CONSTANT_JSON is required');
+
+const app = await createApp();
+app
+  .getHttpAdapter()
+  .getInstance()
+  .route({
+    method: 'GET',
+    url: '/floor/:id',
+    onRequest: (_request, reply) => void reply.type('application/json; charset=utf-8').send(body),
+    handler: () => body,
+  });
+const { port, host } = appConfigOf(app);
+await app.listen(port, host);
