@@ -133,10 +133,12 @@ export class GuardedL2 {
    *    while the circuit is open (reads skip Redis then, writes do not give up without asking): a
    *    write is rare next to reads, every call is bounded by the L2 timeout, and a connection
    *    that is down fails at once.
-   * 2. Redis refused it or did not answer: the old values are removed with plain `UNLINK`s, which
-   *    Redis accepts even when full; the eviction is kept for the replay (its tombstones and epochs
-   *    still matter), the circuit opens, and the other replicas are told. The write stands only if
-   *    that removal worked; otherwise it is refused with a 503.
+   * 2. Redis refused it or did not answer (the eviction or its publication): the old values are
+   *    removed with plain `UNLINK`s, which Redis accepts even when full; the eviction is kept for
+   *    the replay (its tombstones and epochs still matter), the circuit opens, and the other
+   *    replicas are told. The write stands only if both worked. Otherwise it is refused with a 503:
+   *    an old value could still be read from Redis, or from another replica's L1 until the replay
+   *    reaches it, which may be later than the staleness bound.
    */
   async evict(set: EvictionSet): Promise<void> {
     const retryAfter = Math.ceil(this.options.l2.cooldownMs / 1000);
@@ -153,8 +155,12 @@ export class GuardedL2 {
       () => true,
       () => false,
     );
-    await this.bus.publish(set).catch(() => undefined);
+    const told = await this.bus.publish(set).then(
+      () => true,
+      () => false,
+    );
     if (!removed) throw new CacheUnavailableError('Redis cannot be told of the change', retryAfter);
+    if (!told) throw new CacheUnavailableError('the other replicas cannot be told of the change', retryAfter);
   }
 
   /** Writes a value (after a write to the source), then tells the other replicas to drop theirs. */

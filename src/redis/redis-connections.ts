@@ -3,6 +3,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { memoryOnlyMode, redisMode } from './redis.messages.js';
 import type { RedisAddress, RedisTopology } from './redis-topology.js';
 import { delay } from '../common/with-timeout.js';
+import { boundCommands } from './command-timeout.js';
 import { subscriberOf } from './subscription.js';
 
 /** A connection to a single server (standalone or through Sentinel) or to a Cluster. */
@@ -87,11 +88,14 @@ const describeTopology = (topology: RedisTopology) => {
 
 /** The command connection for a topology, with bounded waits everywhere. */
 function createClient(options: RedisConnectionSettings, topology: RedisTopology): RedisClient {
-  // A command fails after the L2 timeout, and fails at once while disconnected instead of
-  // queueing behind a dead connection.
+  return boundCommands(connectionFor(options, topology), options.l2.timeoutMs);
+}
+
+function connectionFor(options: RedisConnectionSettings, topology: RedisTopology): RedisClient {
+  // A command fails after the L2 timeout (boundCommands, below), and fails at once while
+  // disconnected instead of queueing behind a dead connection.
   const common: RedisOptions = {
     connectionName: `vidcache:${options.instanceId}`,
-    commandTimeout: options.l2.timeoutMs,
     maxRetriesPerRequest: 1,
     // A command that timed out has been answered as a failure: sending it again after a reconnect
     // could write an old value over a newer one.

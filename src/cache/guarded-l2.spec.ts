@@ -1,0 +1,86 @@
+import { EventEmitter } from 'node:events';
+import { jest } from '@jest/globals';
+import { resolveCacheOptions } from './cache-options.js';
+import { CacheUnavailableError } from './cache-unavailable.error.js';
+import { evictionSet } from './eviction-set.js';
+import { GuardedL2 } from './guarded-l2.js';
+import type { InvalidationBus } from './invalidation-bus.js';
+import type { NamespaceRegistry } from './namespaces.js';
+import type { RedisClient } from '../redis/redis-connections.js';
+import type { L2Tier } from './tiers.js';
+
+/** Which Redis calls of an eviction fail. */
+interface Faults {
+  /** The eviction proper (tombstones and epochs). */
+  apply?: boolean;
+  /** The plain UNLINK of the old values, after the eviction failed. */
+  unlink?: boolean;
+  /** Every PUBLISH to the other replicas. */
+  publish?: boolean;
+}
+
+function guardedL2(faults: Faults) {
+  const outcome = (fails: boolean | undefined) =>
+    fails ? Promise.reject(new Error('Command timed out')) : Promise.resolve();
+  const tier = {
+    evictKeys: jest.fn(() => outcome(faults.apply)),
+    removeOldValues: jest.fn(() => outcome(faults.unlink)),
+  };
+  const bus = { publish: jest.fn(() => outcome(faults.publish)) };
+  const client = Object.assign(new EventEmitter(), { status: 'ready' });
+  const namespaces = { ofKey: () => undefined, names: () => [] };
+  const l2 = new GuardedL2(
+    tier as unknown as L2Tier,
+    client as unknown as RedisClient,
+    bus as unknown as InvalidationBus,
+    namespaces as unknown as NamespaceRegistry,
+    resolveCacheOptions({ prefix: 'guarded-l2-spec' }),
+  );
+  return { l2, tier, bus };
+}
+
+const eviction = () => evictionSet({ keys: ['guarded-l2-spec:video:v1'] });
+
+describe('GuardedL2.evict: a write stands only if Redis and the other replicas were told', () => {
+  it('applies the eviction, then publishes it', async () => {
+    const { l2, tier, bus } = guardedL2({});
+    await expect(l2.evict(eviction())).resolves.toBeUndefined();
+    expect(tier.evictKeys).toHaveBeenCalledTimes(1);
+    expect(bus.publish).toHaveBeenCalledTimes(1);
+    expect(l2.pending.size).toBe(0);
+    expect(l2.status).toBe('up');
+  });
+
+  it('the eviction failed but the old values were removed and the replicas told: the write stands, the eviction waits for the replay', async () => {
+    const { l2, tier, bus } = guardedL2({ apply: true });
+    await expect(l2.evict(eviction())).resolves.toBeUndefined();
+    expect(tier.removeOldValues).toHaveBeenCalledTimes(1);
+    expect(bus.publish).toHaveBeenCalledTimes(1);
+    expect(l2.pending.size).toBe(1);
+    expect(l2.status).toBe('down');
+    expect(l2.counters.evictionFailures).toBe(1);
+  });
+
+  it('the old values could not be removed: the write is refused', async () => {
+    const { l2 } = guardedL2({ apply: true, unlink: true });
+    await expect(l2.evict(eviction())).rejects.toThrow(/Redis cannot be told of the change/);
+    expect(l2.pending.size).toBe(1);
+  });
+
+  it('Redis took the eviction but the publication failed, and failed again: the write is refused', async () => {
+    const { l2, tier, bus } = guardedL2({ publish: true });
+    const refused = l2.evict(eviction());
+    await expect(refused).rejects.toBeInstanceOf(CacheUnavailableError);
+    await expect(refused).rejects.toThrow(/the other replicas cannot be told of the change/);
+    expect(tier.removeOldValues).toHaveBeenCalledTimes(1);
+    expect(bus.publish).toHaveBeenCalledTimes(2);
+    expect(l2.pending.size).toBe(1); // replayed (applied and published) once Redis answers again
+    expect(l2.status).toBe('down');
+  });
+
+  it('the eviction failed, the old values were removed, but the replicas could not be told: the write is refused', async () => {
+    const { l2 } = guardedL2({ apply: true, publish: true });
+    await expect(l2.evict(eviction())).rejects.toThrow(/the other replicas cannot be told of the change/);
+    expect(l2.pending.size).toBe(1);
+  });
+});

@@ -1,0 +1,105 @@
+import type { Cluster } from 'ioredis';
+import { RedisClusterProcesses } from '../../test/fixtures/redis-cluster.js';
+import { freePort, RedisServerProcess } from '../../test/fixtures/redis.js';
+import { COMMAND_TIMED_OUT } from './command-timeout.js';
+import { createRedisConnections, type RedisConnections } from './redis-connections.js';
+import type { RedisTopology } from './redis-topology.js';
+
+const TIMEOUT_MS = 50;
+
+/** Blocks the event loop, as a long GC pause or a burst of synchronous work does. */
+function stall(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+const connect = async (redis: RedisTopology): Promise<RedisConnections> =>
+  (await createRedisConnections({
+    redis,
+    redisOptions: {},
+    instanceId: 'timeout-spec',
+    l2: { timeoutMs: TIMEOUT_MS },
+  }))!;
+
+/**
+ * Sends commands (one alone, two pipelined by auto-pipelining) and blocks the event loop for four
+ * times the timeout while Redis answers them. Returns how many of them failed.
+ */
+async function failuresAcrossStalls(connections: RedisConnections, rounds: number): Promise<string[]> {
+  const { client } = connections;
+  const failures: string[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const sent = [
+      client.set(`timeout-spec:{t}:${round}`, 'v', 'PX', 5_000),
+      client.get('timeout-spec:{t}:0'),
+      client.ping(),
+    ];
+    // Auto-pipelining writes the commands from a setImmediate; stall right after, with the
+    // replies on their way (the stall is in the check phase, so the timers phase comes next).
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    stall(TIMEOUT_MS * 4);
+    for (const [i, result] of (await Promise.allSettled(sent)).entries())
+      if (result.status === 'rejected') failures.push(`${round}.${i}: ${(result.reason as Error).message}`);
+  }
+  return failures;
+}
+
+// ioredis's own commandTimeout, under the same stalls, times out about half of such commands
+// although Redis answered them all: its timer runs before the socket is read.
+describe('the command timeout of the connections the service makes', () => {
+  describe('on a standalone Redis', () => {
+    let server: RedisServerProcess;
+    let connections: RedisConnections;
+
+    beforeAll(async () => {
+      server = new RedisServerProcess(await freePort());
+      await server.start();
+      connections = await connect({ mode: 'standalone', url: server.url });
+    });
+    afterAll(async () => {
+      server.resume();
+      await connections.close();
+      await server.stop();
+    });
+
+    it('does not fail a command Redis answered while the event loop was blocked past the timeout', async () => {
+      expect(await failuresAcrossStalls(connections, 20)).toEqual([]);
+    });
+
+    it('still fails a command Redis does not answer, with the message the cache counts as a timeout', async () => {
+      server.pause();
+      try {
+        await expect(connections.client.get('timeout-spec:paused')).rejects.toThrow(COMMAND_TIMED_OUT);
+        await expect(connections.client.ping()).rejects.toThrow(/timed out/);
+      } finally {
+        server.resume();
+      }
+      expect(await connections.client.ping()).toBe('PONG');
+    });
+  });
+
+  describe('on a Redis Cluster', () => {
+    const cluster = new RedisClusterProcesses();
+    let connections: RedisConnections;
+
+    beforeAll(async () => {
+      await cluster.start();
+      connections = await connect({
+        mode: 'cluster',
+        nodes: cluster.ports.map((port) => ({ host: '127.0.0.1', port })),
+        url: undefined,
+      });
+      // The connection to each node is opened on its first command, and the deadline includes
+      // that wait (the command has not reached Redis yet): open them all before the stalls.
+      await Promise.all((connections.client as Cluster).nodes('master').map((node) => node.ping()));
+    }, 60_000);
+    afterAll(async () => {
+      await connections.close();
+      await cluster.stop();
+    });
+
+    it('does not fail a command the cluster answered while the event loop was blocked past the timeout', async () => {
+      expect(await failuresAcrossStalls(connections, 20)).toEqual([]);
+    });
+  });
+});
