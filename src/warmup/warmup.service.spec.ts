@@ -150,7 +150,12 @@ describe('WarmupService', () => {
 
     const report = await service(registry, redis).run('boot');
 
-    expect(report).toMatchObject({ role: 'memory-only', result: 'success', succeeded: 1 });
+    expect(report).toMatchObject({
+      role: 'memory-only',
+      lockError: 'Connection is closed.',
+      result: 'success',
+      succeeded: 1,
+    });
     expect(Logger.prototype.warn).toHaveBeenCalledWith(expect.stringContaining('Connection is closed.'));
   });
 

@@ -52,6 +52,7 @@ export interface WarmupRunOptions {
 interface Claim {
   role: WarmupRole;
   leader?: WarmupReport['leader'];
+  lockError?: string;
 }
 
 interface Tally {
@@ -178,6 +179,7 @@ export class WarmupService implements OnApplicationBootstrap, BeforeApplicationS
       failedCount: tally.failedCount,
       failed: tally.failures,
       ...(claim.leader ? { leader: claim.leader } : {}),
+      ...(claim.lockError ? { lockError: claim.lockError } : {}),
       ...(tally.aborted ? { aborted: true } : {}),
     };
     this.record(report);
@@ -195,8 +197,9 @@ export class WarmupService implements OnApplicationBootstrap, BeforeApplicationS
       if (await this.lock.acquire(id)) return { role: 'leader' };
       return await this.follow();
     } catch (error) {
-      this.logger.warn(lockUnavailable((error as Error).message));
-      return { role: 'memory-only' };
+      const lockError = (error as Error).message;
+      this.logger.warn(lockUnavailable(lockError));
+      return { role: 'memory-only', lockError };
     }
   }
 

@@ -50,6 +50,8 @@ export interface WarmupReport {
   failed: WarmupFailure[];
   /** For a follower: the leader's cycle id, and whether it finished before this replica went on. */
   leader?: { id: string | null; finished: boolean; waitedMs: number };
+  /** Set when Redis is configured but its lock could not be used: why this replica warmed alone. */
+  lockError?: string;
   /** Set when shutdown stopped the run before every item ran. */
   aborted?: boolean;
 }

@@ -88,6 +88,10 @@ export const WARMUP_REPORT_SCHEMA = object<WarmupReport>({
     { id: { type: 'string', nullable: true }, finished: { type: 'boolean' }, waitedMs: ms },
     'For a follower: the leader’s cycle',
   ),
+  lockError: {
+    type: 'string',
+    description: 'Redis is configured but its lock failed (this error): the replica warmed alone',
+  },
   aborted: { type: 'boolean', description: 'Shutdown stopped the run' },
 });
 
