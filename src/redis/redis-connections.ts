@@ -92,7 +92,7 @@ function createClient(options: RedisConnectionSettings, topology: RedisTopology)
 }
 
 function connectionFor(options: RedisConnectionSettings, topology: RedisTopology): RedisClient {
-  // A command fails after the L2 timeout (boundCommands, below), and fails at once while
+  // A command fails after the L2 timeout (boundCommands, in createClient), and fails at once while
   // disconnected instead of queueing behind a dead connection.
   const common: RedisOptions = {
     connectionName: `vidcache:${options.instanceId}`,
