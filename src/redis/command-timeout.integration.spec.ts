@@ -102,5 +102,25 @@ describe('the command timeout of the connections the service makes', () => {
     it('does not fail a command the cluster answered while the event loop was blocked past the timeout', async () => {
       expect(await failuresAcrossStalls(connections, 10)).toEqual([]);
     });
+
+    // Last: the slot it moves stays moved.
+    it('still fails a command redirected (MOVED) to a master that does not answer', async () => {
+      // A key never written, so its slot holds no keys and can be given to another master
+      // without the client knowing: the first master answers MOVED, and the command is sent again,
+      // with a new promise, to the new owner, which is paused.
+      const key = 'timeout-spec:moved';
+      const slot = await cluster.cli(cluster.ports[0]!, 'cluster', 'keyslot', key);
+      const owner = await cluster.masterOf(key);
+      const other = (await cluster.masters()).find((port) => port !== owner)!;
+      const otherId = await cluster.cli(other, 'cluster', 'myid');
+      for (const port of [other, owner]) await cluster.cli(port, 'cluster', 'setslot', slot, 'node', otherId);
+      cluster.pause(other);
+      try {
+        // Before the timer was kept past a redirection, this waited as long as the pause.
+        await expect(connections.client.get(key)).rejects.toThrow(COMMAND_TIMED_OUT);
+      } finally {
+        cluster.resume(other);
+      }
+    });
   });
 });

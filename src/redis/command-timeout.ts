@@ -22,7 +22,12 @@ type ArmedCommand = Command & { [armed]?: true };
  *
  * The wrapper is set on this connection only (its `sendCommand`, through which ioredis sends every
  * command, pipelined or not; on a Cluster, before the command is routed to a node). A command sent
- * again (a Cluster redirection) keeps its first deadline.
+ * again keeps its first deadline. Only an answer disarms the timer, not a rejection: on a Cluster, a
+ * pipeline (auto-pipelining makes one of each tick's commands) rejects a command's promise with a
+ * redirection or a closed connection, then sends the command again with a new promise, and the
+ * timer rejects whichever promise the command has at its deadline. (Disarmed on the first
+ * rejection, a command redirected to a master that had just died waited seconds, until the
+ * connection attempts gave up.)
  */
 export function boundCommands<T extends RedisClient>(client: T, timeoutMs: number): T {
   const send = client.sendCommand.bind(client) as (command: Command, ...rest: unknown[]) => unknown;
@@ -30,8 +35,7 @@ export function boundCommands<T extends RedisClient>(client: T, timeoutMs: numbe
     if (!command[armed]) {
       command[armed] = true;
       const timer = setTimeout(() => setImmediate(() => expire(command)), timeoutMs);
-      const clear = () => clearTimeout(timer);
-      command.promise.then(clear, clear);
+      command.promise.then(() => clearTimeout(timer), noop);
     }
     return send(command, ...rest);
   };
@@ -39,6 +43,12 @@ export function boundCommands<T extends RedisClient>(client: T, timeoutMs: numbe
   return client;
 }
 
+const noop = () => undefined;
+
+/**
+ * Rejects the command's current promise if no answer came. On a promise already rejected it does
+ * nothing (a Cluster's handler of a command's failure passes an error it does not know on).
+ */
 function expire(command: Command): void {
   if (!command.isResolved) command.reject(new Error(COMMAND_TIMED_OUT));
 }

@@ -134,6 +134,12 @@ function connectionFor(options: RedisConnectionSettings, topology: RedisTopology
           lazyConnect: true,
           enableOfflineQueue: false,
           clusterRetryStrategy: retry,
+          // A command whose node is gone (its connection closed, or the cluster down) fails at once
+          // instead of being sent again and again until the redirections run out (16 tries, each
+          // waiting 100 ms and a connection attempt): the circuit and the replay handle outages,
+          // and a command answered as failed must not be sent again later.
+          retryDelayOnFailover: 0,
+          retryDelayOnClusterDown: 0,
           // Commands issued in one tick go out as one pipeline per node.
           enableAutoPipelining: true,
           redisOptions: { ...common, ...authFromUrl(topology.url), ...options.redisOptions },
