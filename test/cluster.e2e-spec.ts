@@ -128,6 +128,9 @@ describe('the operations on a Redis Cluster of three masters', () => {
       payload: { keys: [{ namespace: 'item', key: ['item', 'a'] }] },
     });
     expect(invalidated.statusCode).toBe(200);
+    // The request channel is sharded: SPUBLISH counts every listener, not only those on the node
+    // that received it, so A knows B heard it and waits for B's answer.
+    expect(invalidated.json().replicas).toEqual({ replicas: 1, confirmed: 1 });
     let last: Awaited<ReturnType<typeof read>> | undefined;
     await waitFor(async () => {
       last = await read();

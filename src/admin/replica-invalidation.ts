@@ -11,7 +11,7 @@ import { VIDCACHE_OPTIONS, VIDCACHE_REDIS, type RedisConnections } from '../cach
 import { REPLICA_CONFIRM_TIMEOUT_MS } from './admin.constants.js';
 import type { InvalidateCacheDto } from './dto/invalidate-cache.dto.js';
 import { delay } from '../common/with-timeout.js';
-import { keepSubscribed, subscriberOf } from '../redis/subscription.js';
+import { keepSubscribed, messageEventOf, publishOn, subscriberOf } from '../redis/subscription.js';
 
 type Client = RedisConnections['client'];
 
@@ -41,11 +41,15 @@ export interface ReplicaConfirmation {
  * request itself and answers, and the initiator waits for every answer.
  *
  * 1. The initiator applies the request (its L1, Redis, the bus), then publishes it on
- *    `<prefix>:admin:invalidate`; PUBLISH answers how many replicas are listening.
+ *    `<prefix>:admin:{admin}:invalidate`; PUBLISH answers how many replicas are listening.
  * 2. Each other replica applies it through the same cache API (dropping its own L1 at once) and
- *    acknowledges on the initiator's `<prefix>:admin:ack:<instance>` channel.
+ *    acknowledges on the initiator's `<prefix>:admin:{admin}:ack:<instance>` channel.
  * 3. The initiator resolves once all have answered, or after {@link REPLICA_CONFIRM_TIMEOUT_MS}
  *    with the count that did, so the caller can refuse to report success.
+ *
+ * On a Cluster the channels are sharded (`subscription.ts`), and share the hash tag `{admin}`, so
+ * one subscription holds both, and SPUBLISH's count is every listener (PUBLISH on a Cluster counts
+ * only the listeners on the node that received it).
  *
  * Without Redis there is no other replica to tell (memory-only mode is one process).
  */
@@ -62,10 +66,10 @@ export class ReplicaInvalidation implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   private get requestChannel() {
-    return `${this.options.prefix}:admin:invalidate`;
+    return `${this.options.prefix}:admin:{admin}:invalidate`;
   }
   private ackChannel(instanceId: string) {
-    return `${this.options.prefix}:admin:ack:${instanceId}`;
+    return `${this.options.prefix}:admin:{admin}:ack:${instanceId}`;
   }
 
   /** Sets how this replica applies a request another replica broadcast. */
@@ -80,14 +84,20 @@ export class ReplicaInvalidation implements OnModuleInit, OnModuleDestroy {
     const subscriber = subscriberOf(this.redis.client);
     this.subscriber = subscriber;
     subscriber.on('error', () => undefined); // reconnection is automatic; a broadcast meanwhile times out
-    subscriber.on('message', (channel: string, text: string) => void this.receive(channel, text));
+    subscriber.on(
+      messageEventOf(subscriber),
+      (channel: string, text: string) => void this.receive(channel, text),
+    );
     const cannotListen = (error: Error) =>
       this.logger.warn(`cannot listen for admin invalidations: ${error.message}`);
     const channels = [this.requestChannel, this.ackChannel(this.options.instanceId)];
     await Promise.race([
-      keepSubscribed(subscriber, channels, { resubscribed: () => undefined, failed: cannotListen }).catch(
-        cannotListen,
-      ),
+      // A request missed while away is not retried: its initiator counts this replica as unconfirmed.
+      keepSubscribed(subscriber, channels, {
+        resubscribed: () => undefined,
+        rerouted: () => undefined,
+        failed: cannotListen,
+      }).catch(cannotListen),
       delay(REPLICA_CONFIRM_TIMEOUT_MS),
     ]);
   }
@@ -114,7 +124,7 @@ export class ReplicaInvalidation implements OnModuleInit, OnModuleDestroy {
     try {
       const message: RequestMessage = { id, from: this.options.instanceId, request };
       // This replica's own subscriber is among the listeners; it ignores its own requests.
-      const listeners = await this.redis.client.publish(this.requestChannel, JSON.stringify(message));
+      const listeners = await publishOn(this.redis.client, this.requestChannel, JSON.stringify(message));
       expected = Math.max(0, listeners - 1);
       if (confirmed >= expected) done();
       const timer = setTimeout(done, REPLICA_CONFIRM_TIMEOUT_MS);
@@ -139,7 +149,8 @@ export class ReplicaInvalidation implements OnModuleInit, OnModuleDestroy {
           this.logger.warn(`admin invalidation ${message.id} failed here: ${(error as Error).message}`);
         }
         const ack: AckMessage = { id: message.id, ok };
-        await this.redis?.client.publish(this.ackChannel(message.from), JSON.stringify(ack));
+        if (this.redis)
+          await publishOn(this.redis.client, this.ackChannel(message.from), JSON.stringify(ack));
       } else {
         const ack = JSON.parse(text) as AckMessage;
         this.waiting.get(ack.id)?.(ack);

@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { Cluster } from 'ioredis';
 import type { RedisClient } from '../redis/redis-connections.js';
-import { keepSubscribed } from '../redis/subscription.js';
+import { keepSubscribed, messageEventOf, publishOn } from '../redis/subscription.js';
 import type { SpanContext } from '@opentelemetry/api';
 import { busDeaf, busGap, busResubscribeFailed, busResubscribed } from './cache.messages.js';
 import { BucketHistogram, EVICTION_DELAY_BUCKETS } from './cache-stats.js';
@@ -77,6 +76,9 @@ export interface BusTiming {
  * and listens for everyone's, its own included: a replica that heard nothing for `deafAfterMs` is
  * deaf, {@link hears} turns false and L1 is not served until it hears again. When its subscription
  * is re-established, it may have missed evictions, so it is told to drop its L1 (`onResubscribed`).
+ * On a Cluster the channel is sharded (see `subscription.ts`), and ioredis remakes the subscription
+ * itself: the bus then sends a heartbeat of its own, and drops L1 when that heartbeat comes back
+ * through the new subscription.
  */
 export class InvalidationBus {
   private readonly logger = new Logger(InvalidationBus.name);
@@ -99,7 +101,11 @@ export class InvalidationBus {
   private sent = 0;
   /** The highest number seen from each sender. */
   private readonly lastSeen = new Map<string, number>();
-  private readonly ordered: boolean;
+  /**
+   * After ioredis remade a Cluster subscription: the number of the heartbeat sent then. When this
+   * replica hears its own message with that number or a later one, the new subscription works.
+   */
+  private probe: number | undefined;
   private warnedAt = 0;
   /** Real time, read cheaply: deafness is about messages arriving, not the cache's (replaceable) clock. */
   private readonly clock = coarseClock();
@@ -130,9 +136,7 @@ export class InvalidationBus {
       onResubscribed: () => void;
     },
     private readonly timing: BusTiming,
-  ) {
-    this.ordered = !(publisher instanceof Cluster);
-  }
+  ) {}
 
   /**
    * Whether this replica can currently hear evictions: the channel was heard within `deafAfterMs`.
@@ -143,16 +147,20 @@ export class InvalidationBus {
   }
 
   async start(): Promise<void> {
-    this.subscriber.on('message', (channel: string, raw: string) => this.receive(channel, raw));
+    this.subscriber.on(messageEventOf(this.subscriber), (channel: string, raw: string) =>
+      this.receive(channel, raw),
+    );
     this.heartbeat = setInterval(() => this.beat(), this.timing.heartbeatMs).unref();
     await keepSubscribed(this.subscriber, [this.channel], {
       // Once Redis has answered the SUBSCRIBE, every later eviction arrives; those sent before
       // may have been missed, so L1 goes.
-      resubscribed: () => {
+      resubscribed: () => this.resubscribed(),
+      // A Cluster's subscription, remade by ioredis without waiting for Redis's answer: L1 goes
+      // once this replica's next message arrives through it (receive), as that proves it works.
+      rerouted: () => {
         if (this.closed) return;
-        this.counters.resubscriptions++;
-        this.logger.warn(busResubscribed());
-        this.handlers.onResubscribed();
+        this.probe = this.sent + 1;
+        this.beat();
       },
       // Not listening: once the channel has been silent for deafAfterMs, L1 is not served
       // (hears()); the next reconnection tries again.
@@ -165,13 +173,20 @@ export class InvalidationBus {
     this.beat();
   }
 
+  private resubscribed(): void {
+    if (this.closed) return;
+    this.counters.resubscriptions++;
+    this.logger.warn(busResubscribed());
+    this.handlers.onResubscribed();
+  }
+
   private beat(): void {
     this.send({ v: 1, s: this.instanceId, ...evictionSet() }).catch(() => this.counters.heartbeatErrors++);
   }
 
   /** Publishes one message with the next number: numbers follow the order of the connection's commands. */
   private send(message: BusMessage): Promise<number> {
-    return this.publisher.publish(this.channel, JSON.stringify({ ...message, n: ++this.sent }));
+    return publishOn(this.publisher, this.channel, JSON.stringify({ ...message, n: ++this.sent }));
   }
 
   /** Queues evictions for the next message; resolves once that message is published. */
@@ -223,7 +238,14 @@ export class InvalidationBus {
     }
     this.heard();
     this.checkSequence(message);
-    if (message.s === this.instanceId || evictionSetSize(message) === 0) return;
+    if (message.s === this.instanceId) {
+      if (this.probe !== undefined && message.n !== undefined && message.n >= this.probe) {
+        this.probe = undefined;
+        this.resubscribed();
+      }
+      return;
+    }
+    if (evictionSetSize(message) === 0) return;
     this.counters.received++;
     if (cacheTracing.on) cacheTracing.receive(message.tp, () => this.handlers.onEvictions(message));
     else this.handlers.onEvictions(message);
@@ -234,10 +256,10 @@ export class InvalidationBus {
   /**
    * A sender's numbers must follow each other. A number skipped means a message was lost while the
    * connection stayed open (a network or proxy that dropped bytes): evictions may have been missed.
-   * On a Cluster, PUBLISH may reach the channel through different nodes, so order is not checked.
+   * On a Cluster too: a sharded channel carries every message through the master of its shard.
    */
   private checkSequence(message: BusMessage): void {
-    if (!this.ordered || message.n === undefined) return;
+    if (message.n === undefined) return;
     const last = this.lastSeen.get(message.s);
     if (this.lastSeen.size >= MAX_SENDERS && last === undefined) this.lastSeen.clear();
     this.lastSeen.set(message.s, Math.max(message.n, last ?? 0));

@@ -54,6 +54,7 @@ describe('keepSubscribed (a Redis killed and restarted)', () => {
     const failures: Error[] = [];
     await keepSubscribed(connection, ['ch:a', 'ch:b'], {
       resubscribed: () => resubscribed++,
+      rerouted: () => undefined,
       failed: (error) => failures.push(error),
     });
     expect(await publish('ch:a', 'before')).toBe(1);
@@ -83,6 +84,7 @@ describe('keepSubscribed (a Redis killed and restarted)', () => {
       let resubscribed = 0;
       const first = keepSubscribed(connection, ['ch:d'], {
         resubscribed: () => resubscribed++,
+        rerouted: () => undefined,
         failed: () => undefined,
       });
       await expect(first).rejects.toThrow(/max retries per request/);
@@ -105,6 +107,7 @@ describe('keepSubscribed (a Redis killed and restarted)', () => {
       const failures: Error[] = [];
       await keepSubscribed(connection, ['ch:c'], {
         resubscribed: () => resubscribed++,
+        rerouted: () => undefined,
         failed: (error) => failures.push(error),
       });
       // The connection drops; when it is back, its SUBSCRIBE is lost on the way and the connection

@@ -5,9 +5,37 @@ import type { RedisClient } from './redis-connections.js';
 export interface SubscriptionEvents {
   /** The subscription is back after an interruption: messages sent meanwhile were missed. */
   resubscribed(): void;
+  /**
+   * On a Cluster: ioredis has moved or remade the subscription on its own (its node's connection
+   * ended, or the shard's master changed) and sent SSUBSCRIBE without waiting for the answer.
+   * Messages sent meanwhile were missed; that the new subscription works shows only when a message
+   * arrives through it.
+   */
+  rerouted(): void;
   /** A resubscription failed; the next reconnection tries again. */
   failed(error: Error): void;
 }
+
+/*
+ * Pub/sub on a Cluster is sharded (Redis 7.0: SSUBSCRIBE, SPUBLISH, `smessage`). A sharded channel
+ * lives on the shard that owns its slot: every message goes through that shard's master, so the
+ * messages of one sender reach a listener in the order they were sent (the bus checks their numbers
+ * for losses), and ioredis (`shardedSubscribers`) keeps one subscriber on that master and moves it
+ * when the master fails over, telling it with `subscribersReady`. Classic pub/sub on a Cluster
+ * would broadcast each message from whichever node received it, in no set order, and ioredis moves
+ * its single subscription to another node without any event when that node's connection ends.
+ */
+
+/** Publishes `message` on `channel`: sharded on a Cluster. */
+export function publishOn(connection: RedisClient, channel: string, message: string): Promise<number> {
+  return connection instanceof Cluster
+    ? (connection.spublish(channel, message) as Promise<number>)
+    : connection.publish(channel, message);
+}
+
+/** The event a subscriber connection emits for each message: `(channel, message)`. */
+export const messageEventOf = (connection: RedisClient): 'message' | 'smessage' =>
+  connection instanceof Cluster ? 'smessage' : 'message';
 
 /**
  * A connection for subscriptions, made from the command connection: it queues its SUBSCRIBE while
@@ -17,12 +45,12 @@ export interface SubscriptionEvents {
  * {@link keepSubscribed} resubscribes it instead. ioredis's own resubscription leaves its SUBSCRIBE's
  * rejection unhandled. That rejection happens when the connection drops again before Redis answers,
  * or when shutdown closes it at that moment, and Node then ends the process. Upstream fixed this in
- * redis/ioredis#2187, after the 5.11.1 and 6.0.0 releases. A Cluster resubscribes its subscriber
- * with the failure handled, so it keeps ioredis's own.
+ * redis/ioredis#2187, after the 5.11.1 and 6.0.0 releases. A Cluster's sharded subscribers are
+ * resubscribed by ioredis, with the failure handled.
  */
 export function subscriberOf(client: RedisClient): RedisClient {
   return client instanceof Cluster
-    ? client.duplicate(undefined, { enableOfflineQueue: true, lazyConnect: true })
+    ? client.duplicate(undefined, { enableOfflineQueue: true, lazyConnect: true, shardedSubscribers: true })
     : client.duplicate({
         enableOfflineQueue: true,
         commandTimeout: undefined,
@@ -32,11 +60,12 @@ export function subscriberOf(client: RedisClient): RedisClient {
 }
 
 /**
- * Subscribes `connection` to `channels` and keeps it subscribed across reconnections. After every
- * interruption (a `close`, then `ready`), it subscribes again and reports the result through
- * `events`: `resubscribed` once Redis has answered, so whatever is published from then on arrives.
- * A connection from {@link subscriberOf} is resubscribed here. For a connection that ioredis
- * resubscribes itself, only its return is reported.
+ * Subscribes `connection` to `channels` and keeps it subscribed across reconnections, reporting
+ * every interruption through `events`:
+ * - a standalone or Sentinel connection from {@link subscriberOf} is subscribed again after every
+ *   `close` and `ready`, and `resubscribed` is reported once Redis has answered, so whatever is
+ *   published from then on arrives (for one that ioredis resubscribes itself, only its return);
+ * - a Cluster's sharded subscription is remade by ioredis; each time, `rerouted` is reported.
  *
  * @returns the first subscription; it rejects if that SUBSCRIBE fails.
  */
@@ -45,6 +74,16 @@ export function keepSubscribed(
   channels: readonly string[],
   events: SubscriptionEvents,
 ): Promise<unknown> {
+  if (connection instanceof Cluster) {
+    let first = true;
+    connection.on('subscribersReady', () => {
+      if (!first) events.rerouted();
+    });
+    const subscribed = connection.ssubscribe(...channels);
+    const settled = () => void (first = false);
+    subscribed.then(settled, settled);
+    return subscribed;
+  }
   const resubscribesHere = connection instanceof Redis && connection.options.autoResubscribe === false;
   let interrupted = false;
   connection.on('close', () => {

@@ -1,0 +1,216 @@
+import { jest } from '@jest/globals';
+import { Redis, type Cluster } from 'ioredis';
+import { Deferred, waitFor } from '../../test/fixtures/deferred.js';
+import { RedisClusterProcesses } from '../../test/fixtures/redis-cluster.js';
+import { uniquePrefix } from '../../test/fixtures/redis.js';
+import { createRedisConnections, type RedisConnections } from '../redis/redis-connections.js';
+import { BUS_SEGMENT } from './cache.constants.js';
+import { evictionSet, type EvictionSet } from './eviction-set.js';
+import { InvalidationBus } from './invalidation-bus.js';
+
+/**
+ * The bus on a Redis Cluster of three masters, each with a replica, over the connections the
+ * service makes (`createRedisConnections`): its channel is sharded, so it lives on the master of
+ * its slot, and the faults here hit that master.
+ */
+describe('InvalidationBus on a Redis Cluster with replicas (sharded pub/sub)', () => {
+  const cluster = new RedisClusterProcesses();
+  let control: Cluster;
+  let channel: string;
+  let connections: RedisConnections[];
+  let buses: InvalidationBus[];
+
+  beforeAll(async () => {
+    await cluster.start(3, 1);
+    control = cluster.client();
+  }, 60_000);
+  afterAll(async () => {
+    control.disconnect();
+    await cluster.stop();
+  });
+  beforeEach(() => {
+    channel = `${uniquePrefix('bus-cluster')}:${BUS_SEGMENT}`;
+    connections = [];
+    buses = [];
+  });
+  afterEach(async () => {
+    await Promise.all(buses.map((bus) => bus.close()));
+    await Promise.all(connections.map((c) => c.close()));
+  });
+
+  /** A replica's bus on its own connections, made as the service makes them. */
+  async function replica(id: string, options: { hearing?: boolean } = {}) {
+    const made = await createRedisConnections({
+      redis: {
+        mode: 'cluster',
+        nodes: cluster.ports.map((port) => ({ host: '127.0.0.1', port })),
+        url: undefined,
+      },
+      redisOptions: {},
+      instanceId: id,
+      l2: { timeoutMs: 1_000 },
+    });
+    connections.push(made!);
+    const evictions: EvictionSet[] = [];
+    const resubscribed = jest.fn();
+    let onEviction = () => {};
+    const bus = new InvalidationBus(
+      made!.client,
+      made!.subscriber,
+      channel,
+      id,
+      {
+        onEvictions: (s) => {
+          evictions.push(s);
+          onEviction();
+        },
+        onResubscribed: resubscribed,
+      },
+      { heartbeatMs: 50, deafAfterMs: 300 },
+    );
+    buses.push(bus);
+    const started = bus.start();
+    if (options.hearing === false) await started.catch(() => undefined);
+    else {
+      await started;
+      await waitFor(() => bus.hears(), 5_000);
+    }
+    /** Resolves once this replica has been handed `count` evictions in total. */
+    const received = (count: number) => {
+      const done = new Deferred();
+      onEviction = () => evictions.length >= count && done.resolve();
+      onEviction();
+      return done.promise;
+    };
+    return { bus, evictions, received, resubscribed };
+  }
+
+  /** How many connections are subscribed to the channel on `port` (SSUBSCRIBE counts per node). */
+  async function shardSubscribers(port: number): Promise<number> {
+    const node = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
+    try {
+      const [, count] = (await node.call('PUBSUB', 'SHARDNUMSUB', channel)) as [string, number];
+      return count;
+    } finally {
+      node.disconnect();
+    }
+  }
+
+  it('subscribes on the master of the channel’s shard, and an eviction reaches the other replica', async () => {
+    const a = await replica('replica-a');
+    const b = await replica('replica-b');
+    expect(await shardSubscribers(await cluster.masterOf(channel))).toBe(2);
+
+    await a.bus.publish(evictionSet({ keys: ['p:video:1'] }));
+    await b.received(1);
+
+    expect(b.evictions[0]!.keys).toEqual(['p:video:1']);
+    expect(a.evictions).toEqual([]);
+    expect([a.bus.counters.gaps, b.bus.counters.gaps]).toEqual([0, 0]);
+    expect(b.resubscribed).not.toHaveBeenCalled();
+  });
+
+  it('checks each sender’s numbers on a Cluster too: a number skipped drops L1', async () => {
+    const a = await replica('replica-a');
+    const forged = (n: number) =>
+      control.spublish(
+        channel,
+        JSON.stringify({ v: 1, s: 'replica-x', n, ...evictionSet({ keys: [`k${n}`] }) }),
+      );
+    await forged(1);
+    await forged(2);
+    await a.received(2);
+    expect(a.resubscribed).not.toHaveBeenCalled();
+
+    await forged(5); // 3 and 4 never arrived
+    await a.received(3);
+    expect(a.bus.counters.gaps).toBe(1);
+    expect(a.resubscribed).toHaveBeenCalledTimes(1);
+  });
+
+  it('subscribers cut off by the shard’s master: ioredis subscribes again, L1 is dropped once the bus hears itself through it, and evictions arrive again', async () => {
+    const a = await replica('replica-a');
+    const b = await replica('replica-b');
+    const master = await cluster.masterOf(channel);
+    const node = new Redis({ host: '127.0.0.1', port: master, maxRetriesPerRequest: 1 });
+    try {
+      expect(Number(await node.client('KILL', 'TYPE', 'pubsub'))).toBeGreaterThanOrEqual(2);
+    } finally {
+      node.disconnect();
+    }
+    await waitFor(
+      () => a.resubscribed.mock.calls.length >= 1 && b.resubscribed.mock.calls.length >= 1,
+      10_000,
+    );
+    expect(a.bus.counters.resubscriptions).toBeGreaterThanOrEqual(1);
+
+    await b.bus.publish(evictionSet({ keys: ['p:video:2'] }));
+    await a.received(1);
+    expect(a.evictions[0]!.keys).toEqual(['p:video:2']);
+    expect(await shardSubscribers(master)).toBe(2);
+  });
+
+  it.each([
+    [
+      'the channel’s shard is lost',
+      async (master: number) => [master, ...(await cluster.replicasOf(master))],
+    ],
+    [
+      'the cluster is down (the two other masters lost)',
+      async (master: number) => (await cluster.masters()).filter((port) => port !== master),
+    ],
+  ])(
+    'a bus started while %s subscribes once the cluster is back',
+    async (_case, lost) => {
+      const down = await lost(await cluster.masterOf(channel));
+      await Promise.all(down.map((port) => cluster.kill(port)));
+      let restarted = false;
+      try {
+        const a = await replica('replica-a', { hearing: false });
+        expect(a.bus.hears()).toBe(false);
+        await Promise.all(down.map((port) => cluster.restart(port)));
+        restarted = true;
+        await cluster.waitHealthy(30_000);
+        await waitFor(() => a.bus.hears(), 20_000);
+        const b = await replica('replica-b');
+        await b.bus.publish(evictionSet({ keys: ['p:video:4'] }));
+        await a.received(1);
+      } finally {
+        if (!restarted) await Promise.all(down.map((port) => cluster.restart(port)));
+        await cluster.waitHealthy(30_000);
+      }
+    },
+    90_000,
+  );
+
+  // Last: it leaves the killed node back as a replica.
+  it('the master of the channel’s shard dies: its replica takes over, the subscription moves to it, L1 is dropped, and evictions arrive again', async () => {
+    const a = await replica('replica-a');
+    const b = await replica('replica-b');
+    const master = await cluster.masterOf(channel);
+
+    await cluster.kill(master);
+    // The replica is promoted after the node timeout (2 s); ioredis then moves both subscriptions.
+    await waitFor(
+      () => a.resubscribed.mock.calls.length >= 1 && b.resubscribed.mock.calls.length >= 1,
+      20_000,
+    ).catch(async (error: Error) => {
+      const now = await cluster.masterOf(channel).catch((e: Error) => e.message);
+      const there = typeof now === 'number' ? await shardSubscribers(now) : '-';
+      throw new Error(
+        `${error.message}: A ${JSON.stringify(a.bus.counters)} hears ${a.bus.hears()}; B ${JSON.stringify(b.bus.counters)}; master now ${now} (was ${master}), subscribers there ${there}`,
+      );
+    });
+    const promoted = await cluster.masterOf(channel);
+    expect(promoted).not.toBe(master);
+    expect(await shardSubscribers(promoted)).toBe(2);
+
+    await b.bus.publish(evictionSet({ keys: ['p:video:3'] }));
+    await a.received(1);
+    expect(a.evictions[0]!.keys).toEqual(['p:video:3']);
+    expect(a.bus.hears()).toBe(true);
+
+    await cluster.restart(master);
+    await cluster.waitHealthy();
+  }, 40_000);
+});

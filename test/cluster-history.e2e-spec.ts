@@ -1,0 +1,185 @@
+import { Redis } from 'ioredis';
+import { AppProcess, buildIfNeeded } from './fixtures/app-process.js';
+import { cacheStats, startReplicas } from './fixtures/coherence.js';
+import { createTestDatabase } from './fixtures/database.js';
+import { HistoryRun, noop, PHASE_TIMEOUT_MS, type Fault } from './fixtures/history-run.js';
+import { RedisClusterProcesses } from './fixtures/redis-cluster.js';
+import { uniquePrefix } from './fixtures/redis.js';
+
+/**
+ * The history checker (`history-run.ts`) on a Redis Cluster of three masters, each with a
+ * replica: three replicas of the service, concurrent writers and readers, and faults that hit
+ * what a Cluster adds, the invalidation channel (sharded: it lives on the master of its slot) and
+ * that master's failover.
+ */
+
+interface Rig {
+  cluster: RedisClusterProcesses;
+  /** The invalidation bus's channel: the faults aim at the master that holds it. */
+  channel: string;
+  replicas: AppProcess[];
+  /** The master killed by the failover phase, to start again (as a replica) when it heals. */
+  killed?: number;
+  /** The masters killed by the cluster-down phase. */
+  down?: number[];
+}
+
+/** Runs `CLIENT KILL TYPE pubsub` on every node of the cluster that is up. */
+async function killSubscribers(cluster: RedisClusterProcesses): Promise<void> {
+  await Promise.all(
+    cluster.ports.map(async (port) => {
+      const node = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      node.on('error', noop);
+      try {
+        await node.client('KILL', 'TYPE', 'pubsub');
+      } catch {
+        // A node that is down has no subscribers to cut.
+      } finally {
+        node.disconnect();
+      }
+    }),
+  );
+}
+
+/** A phase's fault, and whether it must make every replica's bus subscribe again. */
+type ClusterFault = Fault<Rig> & { resubscribes: boolean };
+
+const FAULTS: readonly ClusterFault[] = [
+  { name: 'cluster-baseline', inject: noop, heal: noop, resubscribes: false },
+  {
+    name: 'cluster-pubsub-kill',
+    resubscribes: true,
+    // Every subscription, sharded or not, is cut again and again; ioredis remakes them on its own.
+    inject: (rig) => killSubscribers(rig.cluster),
+    heal: noop,
+    repeatEveryMs: 400,
+  },
+  {
+    // The master of the bus's shard dies: its replica takes over after the node timeout (2 s),
+    // and the subscriptions and the commands for its slots move there.
+    name: 'cluster-bus-master-failover',
+    resubscribes: true,
+    inject: async (rig) => {
+      rig.killed = await rig.cluster.masterOf(rig.channel);
+      await rig.cluster.kill(rig.killed);
+    },
+    heal: async (rig) => {
+      if (rig.killed === undefined) return;
+      await rig.cluster.restart(rig.killed);
+      rig.killed = undefined;
+      await rig.cluster.waitHealthy(30_000);
+    },
+  },
+  {
+    // The bus's shard is lost whole: its master and its replica die together, and come back
+    // empty (nothing is saved), as a restart of a standalone Redis does.
+    name: 'cluster-shard-lost',
+    resubscribes: true,
+    inject: async (rig) => {
+      const master = await rig.cluster.masterOf(rig.channel);
+      rig.down = [master, ...(await rig.cluster.replicasOf(master))];
+      await Promise.all(rig.down.map((port) => rig.cluster.kill(port)));
+    },
+    heal: async (rig) => {
+      await Promise.all((rig.down ?? []).map((port) => rig.cluster.restart(port)));
+      rig.down = undefined;
+      await rig.cluster.waitHealthy(30_000);
+    },
+  },
+  {
+    // Two masters of three die: no majority is left to promote their replicas, the cluster is
+    // down until they come back (their data kept, since they restart with nothing saved but as
+    // masters... see heal).
+    name: 'cluster-down',
+    resubscribes: true,
+    inject: async (rig) => {
+      const bus = await rig.cluster.masterOf(rig.channel);
+      const other = (await rig.cluster.masters()).find((port) => port !== bus)!;
+      rig.down = [bus, other];
+      await Promise.all(rig.down.map((port) => rig.cluster.kill(port)));
+    },
+    heal: async (rig) => {
+      await Promise.all((rig.down ?? []).map((port) => rig.cluster.restart(port)));
+      rig.down = undefined;
+      await rig.cluster.waitHealthy(30_000);
+    },
+  },
+];
+
+describe('history checker on a Redis Cluster with replicas: no acknowledged write is undone', () => {
+  const run = new HistoryRun<Rig>();
+  let rig: Rig | undefined;
+  const cleanups: (() => Promise<void> | void)[] = [];
+
+  beforeAll(async () => {
+    buildIfNeeded();
+    const cluster = new RedisClusterProcesses();
+    cleanups.push(() => cluster.stop());
+    await cluster.start(3, 1);
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const prefix = uniquePrefix('cluster-history');
+    const nodes = cluster.nodes.join(',');
+    const replicas = await startReplicas(
+      { prefix, database },
+      // With REDIS_CLUSTER_NODES set, REDIS_URL gives only credentials and TLS (none here).
+      Array.from({ length: 3 }, () => `redis://${cluster.nodes[0]}`),
+      { REDIS_CLUSTER_NODES: nodes },
+    );
+    cleanups.push(() => Promise.all(replicas.map((replica) => replica.stop())).then(noop));
+    rig = { cluster, channel: `${prefix}:%bus`, replicas };
+    await run.begin(rig, FAULTS[0]!.name);
+  }, 180_000);
+
+  afterAll(async () => {
+    const summary = run.summary();
+    if (summary) console.log(summary);
+    for (const cleanup of cleanups.toReversed()) await Promise.resolve(cleanup()).catch(noop);
+  }, 60_000);
+
+  it.each(FAULTS.map((fault) => [fault.name, fault] as const))(
+    '%s: every read that starts more than B ms after a write answered 2xx sees it or newer, and nothing answers 500',
+    async (_name, fault) => {
+      const current = rig!;
+      const before = await Promise.all(current.replicas.map(cacheStats));
+      let after: typeof before = [];
+      // The note says what the fault did to each replica's L2 and bus.
+      const report = await run.phase(
+        current,
+        fault,
+        () => {
+          const change = after.map((stats, r) => {
+            const was = before[r];
+            const l2Errors = (stats?.l2?.errors ?? 0) - (was?.l2?.errors ?? 0);
+            const resubscriptions = (stats?.bus?.resubscriptions ?? 0) - (was?.bus?.resubscriptions ?? 0);
+            return `replica ${r}: +${l2Errors} L2 errors, +${resubscriptions} resubscriptions`;
+          });
+          return `; ${change.join('; ')}`;
+        },
+        async () => {
+          after = await Promise.all(current.replicas.map(cacheStats));
+        },
+      );
+
+      for (const [r, replica] of current.replicas.entries())
+        if (after[r] === undefined)
+          console.log(`replica ${r} did not answer; its last output:\n${replica.logs.slice(-6000)}`);
+      expect(report.reads).toBeGreaterThan(0);
+      expect(report.acknowledgedWrites).toBeGreaterThan(0);
+      // Nothing hangs either: a shard that is down makes a fast 503 (or a stale or fresh read), and
+      // no request waits out the client's timeout.
+      const hung = Object.entries(report.outcomes).filter(([outcome]) => outcome.endsWith('timeout'));
+      expect({ violations: report.violations.length, serverErrors: report.serverErrors, hung }).toEqual({
+        violations: 0,
+        serverErrors: 0,
+        hung: [],
+      });
+      // The fault reached what it aims at: every replica's bus lost its subscription and made a new one.
+      const resubscribed = after.map(
+        (stats, r) => (stats?.bus?.resubscriptions ?? 0) > (before[r]?.bus?.resubscriptions ?? 0),
+      );
+      expect(resubscribed).toEqual(current.replicas.map(() => fault.resubscribes));
+    },
+    PHASE_TIMEOUT_MS,
+  );
+});
