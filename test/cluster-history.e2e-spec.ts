@@ -20,7 +20,7 @@ interface Rig {
   replicas: AppProcess[];
   /** The master killed by the failover phase, to start again (as a replica) when it heals. */
   killed?: number;
-  /** The masters killed by the cluster-down phase. */
+  /** The nodes killed by the shard-lost and cluster-down phases. */
   down?: number[];
 }
 
@@ -87,9 +87,8 @@ const FAULTS: readonly ClusterFault[] = [
     },
   },
   {
-    // Two masters of three die: no majority is left to promote their replicas, the cluster is
-    // down until they come back (their data kept, since they restart with nothing saved but as
-    // masters... see heal).
+    // Two masters of three die: no majority is left to promote their replicas, so the cluster
+    // is down until they come back, as masters again and empty (nothing is saved).
     name: 'cluster-down',
     resubscribes: true,
     inject: async (rig) => {
