@@ -1,6 +1,7 @@
 import type { Cluster } from 'ioredis';
 import { RedisClusterProcesses } from '../../test/fixtures/redis-cluster.js';
 import { freePort, RedisServerProcess } from '../../test/fixtures/redis.js';
+import { scanEach } from '../cache/stores/redis.store.js';
 import { COMMAND_TIMED_OUT } from './command-timeout.js';
 import { createRedisConnections, type RedisConnections } from './redis-connections.js';
 import type { RedisTopology } from './redis-topology.js';
@@ -101,6 +102,20 @@ describe('the command timeout of the connections the service makes', () => {
 
     it('does not fail a command the cluster answered while the event loop was blocked past the timeout', async () => {
       expect(await failuresAcrossStalls(connections, 10)).toEqual([]);
+    });
+
+    it('fails a command sent to one node directly (SCAN on every master) when that node does not answer', async () => {
+      const paused = (await cluster.masters())[0]!;
+      cluster.pause(paused);
+      try {
+        // Before each node's connection was bounded, this waited as long as the pause.
+        await expect(
+          scanEach(connections.client, 'timeout-spec:none:*', async () => undefined),
+        ).rejects.toThrow(COMMAND_TIMED_OUT);
+      } finally {
+        cluster.resume(paused);
+      }
+      await scanEach(connections.client, 'timeout-spec:none:*', async () => undefined);
     });
 
     // Last: the slot it moves stays moved.

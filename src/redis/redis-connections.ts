@@ -88,7 +88,13 @@ const describeTopology = (topology: RedisTopology) => {
 
 /** The command connection for a topology, with bounded waits everywhere. */
 function createClient(options: RedisConnectionSettings, topology: RedisTopology): RedisClient {
-  return boundCommands(connectionFor(options, topology), options.l2.timeoutMs);
+  const client = connectionFor(options, topology);
+  // On a Cluster, a command sent to one node directly (SCAN on every master) does not pass through
+  // the Cluster's own sendCommand: each node's connection is bounded too, as ioredis makes it. (A
+  // command sent through the Cluster is armed there already, and not twice.)
+  if (client instanceof Cluster)
+    client.on('+node', (node: Redis) => boundCommands(node, options.l2.timeoutMs));
+  return boundCommands(client, options.l2.timeoutMs);
 }
 
 function connectionFor(options: RedisConnectionSettings, topology: RedisTopology): RedisClient {

@@ -1,5 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
 import type { RedisClient } from './redis-connections.js';
+// A Cluster's sharded subscribers need a fix of ioredis's (see the module).
+import './sharded-subscriber.patch.js';
 
 /** What {@link keepSubscribed} reports after the first subscription. */
 export interface SubscriptionEvents {
