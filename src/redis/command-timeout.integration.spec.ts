@@ -1,4 +1,5 @@
 import type { Cluster } from 'ioredis';
+import { waitFor } from '../../test/fixtures/deferred.js';
 import { RedisClusterProcesses } from '../../test/fixtures/redis-cluster.js';
 import { freePort, RedisServerProcess } from '../../test/fixtures/redis.js';
 import { scanEach } from '../cache/stores/redis.store.js';
@@ -92,8 +93,18 @@ describe('the command timeout of the connections the service makes', () => {
         url: undefined,
       });
       // The connection to each node is opened on its first command, and the deadline includes
-      // that wait (the command has not reached Redis yet): open them all before the stalls.
-      await Promise.all((connections.client as Cluster).nodes('master').map((node) => node.ping()));
+      // that wait (the command has not reached Redis yet): open them all before the stalls. Each
+      // node's connection is bounded too, so under load a first PING may time out while connecting:
+      // ping until each answers.
+      for (const node of (connections.client as Cluster).nodes('master'))
+        await waitFor(
+          () =>
+            node.ping().then(
+              () => true,
+              () => false,
+            ),
+          10_000,
+        );
     }, 60_000);
     afterAll(async () => {
       await connections.close();
