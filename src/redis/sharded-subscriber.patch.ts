@@ -9,7 +9,7 @@ import shardedSubscriber from 'ioredis/built/cluster/ShardedSubscriber.js';
  * closed. Whatever Redis sends meanwhile is still read. A node that loses a slot pushes SUNSUBSCRIBE
  * to the subscribers of the slot's channels; ioredis reads it as the reply of a command nobody sent
  * and emits `error` ("Command queue state error") on a connection without a listener, and Node
- * ends the process. It happened to a service replica in about one failover in four in the Cluster
+ * ends the process. It ended a service replica in 1 of 5 runs of the Cluster
  * history checker. Here a stopped subscriber's connection keeps a listener that ignores errors: the
  * connection is being closed, and what it reports no longer matters.
  */
