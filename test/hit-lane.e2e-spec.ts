@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { HitLane, HybridCacheService } from '../src/cache/index.js';
 import { VideosService } from '../src/videos/videos.service.js';
 import { createTestApp, type TestApp } from './fixtures/app.js';
+import { untilHeard } from './fixtures/http.js';
 
 const L1_HIT = 'vidcache; hit; detail=l1';
 /** Headers whose values differ from one request to the next whatever path answered. */
@@ -21,8 +22,10 @@ describe('the hit lane answers L1 hits of GET /videos/:id before the pipeline', 
   let app: NestFastifyApplication;
   let findById: jest.SpiedFunction<VideosService['findById']>;
   const videoStats = () => app.get(HybridCacheService).stats().namespaces.video!;
-  const get = (url: string, more: { headers?: Record<string, string>; payload?: string } = {}) =>
-    app.inject({ method: 'GET', url, ...more });
+  const get = async (url: string, more: { headers?: Record<string, string>; payload?: string } = {}) => {
+    await untilHeard(app); // a deaf replica serves no L1 (see fixtures/http.ts)
+    return app.inject({ method: 'GET', url, ...more });
+  };
 
   beforeAll(async () => {
     service = await createTestApp({ database: 'postgres' });

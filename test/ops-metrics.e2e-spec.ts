@@ -7,6 +7,7 @@ import { CacheAlertMonitor } from '../src/metrics/cache-alert.monitor.js';
 import { WarmupTask } from '../src/warmup/warmup-task.decorator.js';
 import type { WarmupItem } from '../src/warmup/warmup.types.js';
 import { waitFor } from './fixtures/deferred.js';
+import { untilHeard } from './fixtures/http.js';
 import { closeAll, createOpsApp } from './fixtures/ops-app.js';
 import { metricTypes, parseMetrics, sampleValue, type PromSample } from './fixtures/prometheus.js';
 import { deletePrefix, rawClient, TEST_REDIS_URL, uniquePrefix } from './fixtures/redis.js';
@@ -118,6 +119,7 @@ describe('GET /metrics', () => {
   it('counts reads by tier and result from the cache’s own counters', async () => {
     const things = a.get(ThingsService);
     const before = (await scrape(a)).samples;
+    await untilHeard(a); // a deaf replica serves no L1 (see fixtures/http.ts)
     await things.find('m1'); // miss, loaded
     await things.find('m1'); // L1 hit
     await things.find('m1'); // L1 hit

@@ -7,6 +7,7 @@ import { WarmupTask } from '../src/warmup/warmup-task.decorator.js';
 import { WarmupService } from '../src/warmup/warmup.service.js';
 import type { WarmupItem, WarmupReport } from '../src/warmup/warmup.types.js';
 import { waitFor } from './fixtures/deferred.js';
+import { untilHeard } from './fixtures/http.js';
 import { closeAll, createOpsApp } from './fixtures/ops-app.js';
 import { TEST_REDIS_URL } from './fixtures/redis.js';
 import { testPrefixes } from './fixtures/redis-prefixes.js';
@@ -124,6 +125,7 @@ describe('warm-up', () => {
     it('after boot, the first read of a warmed key is an L1 hit on each replica', async () => {
       for (const app of [a, b]) {
         const loadsBefore = app.get(ItemsService).loads;
+        await untilHeard(app); // a deaf replica serves no L1 (see fixtures/http.ts)
         const response = await app.inject({ method: 'GET', url: '/items/c' });
         expect(response.statusCode).toBe(200);
         expect(response.json()).toEqual({ id: 'c', title: 'item c' });
