@@ -10,6 +10,7 @@ import type { ResolvedCacheOptions } from './cache-options.js';
 import { BucketHistogram, LoadDurationHistogram, STALE_AGE_BUCKETS } from './cache-stats.js';
 import { cacheTracing } from './cache-tracing.js';
 import { BUS_SEGMENT, VIDCACHE_OPTIONS, VIDCACHE_REDIS } from './cache.constants.js';
+import { busNotSubscribedYet } from './cache.messages.js';
 import { FailSafeThrottle } from './fail-safe.js';
 import { EvictionGate } from './eviction-gate.js';
 import { Flights } from './flights.js';
@@ -24,6 +25,12 @@ import { MemoryStore } from './stores/memory.store.js';
 import { RedisStore } from './stores/redis.store.js';
 import type { L1Tier } from './tiers.js';
 import { WritePath } from './write-path.js';
+
+/**
+ * How long start-up waits for the invalidation bus's first subscription. A Redis Cluster that is
+ * down holds it until the cluster is back; the replica then starts deaf (no L1) rather than hang.
+ */
+const FIRST_SUBSCRIPTION_WAIT_MS = 2_000;
 
 /**
  * The layers of the cache, built once and wired together:
@@ -114,7 +121,8 @@ export class CacheStack implements OnModuleInit, BeforeApplicationShutdown {
     if (!this.l2 || !this.bus) return;
     this.l2.start();
     try {
-      await this.bus.start();
+      if (!(await this.bus.start(FIRST_SUBSCRIPTION_WAIT_MS)))
+        this.logger.warn(busNotSubscribedYet(FIRST_SUBSCRIPTION_WAIT_MS));
     } catch (error) {
       // keepSubscribed subscribes again once the connection is back (a 'close', then 'ready'); until
       // then the bus is deaf and this replica runs on L2 + source.

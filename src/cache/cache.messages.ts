@@ -13,6 +13,8 @@ export const circuitClosed = (replayed: number) =>
   `L2 circuit closed: Redis answers again (${replayed} pending evictions replayed)`;
 export const busResubscribed = () =>
   'Invalidation bus resubscribed after an interruption: L1 dropped, because evictions may have been missed';
+export const busNotSubscribedYet = (waitedMs: number) =>
+  `Invalidation bus not subscribed after ${waitedMs} ms (Redis is not there yet): serving without L1 until it is; L1 is dropped when the subscription lands`;
 export const busResubscribeFailed = (reason: string) =>
   `Invalidation bus could not resubscribe (${reason}): once the channel has been silent past the deaf threshold, L1 is not served until a reconnection subscribes again`;
 export const evictionRefused = (reason: string) =>

@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import type { Redis } from 'ioredis';
+import { busReplica } from '../../test/fixtures/bus-replica.js';
 import { Deferred, waitFor } from '../../test/fixtures/deferred.js';
 import {
   createHybrid,
@@ -118,33 +119,10 @@ describe('InvalidationBus over Redis', () => {
 
   /** A replica's bus on its own two connections, recording what it is told to evict. */
   async function replica(id: string, subscriber = client()) {
-    const evictions: EvictionSet[] = [];
-    const resubscribed = jest.fn();
-    let onEviction = () => {};
-    const bus = new InvalidationBus(
-      client(),
-      subscriber,
-      channel,
-      id,
-      {
-        onEvictions: (s) => {
-          evictions.push(s);
-          onEviction();
-        },
-        onResubscribed: resubscribed,
-      },
-      { heartbeatMs: 50, deafAfterMs: 200 },
-    );
-    buses.push(bus);
-    await bus.start();
-    /** Resolves once this replica has been handed `count` evictions in total. */
-    const received = (count: number) => {
-      const done = new Deferred();
-      onEviction = () => evictions.length >= count && done.resolve();
-      onEviction();
-      return done.promise;
-    };
-    return { bus, evictions, received, resubscribed };
+    const made = busReplica(client(), subscriber, channel, id, { heartbeatMs: 50, deafAfterMs: 200 });
+    buses.push(made.bus);
+    await made.bus.start();
+    return made;
   }
 
   /** Resolves once the observer has seen `count` messages in total. */

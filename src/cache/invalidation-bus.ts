@@ -146,12 +146,20 @@ export class InvalidationBus {
     return this.clock() - this.heardAt <= this.timing.deafAfterMs;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts listening and sending heartbeats, and subscribes to the channel. Resolves `true` once
+   * Redis has answered the subscription, or `false` after `waitMs` if it has not: a Cluster that is
+   * down queues the subscription until it is back, and the replica then starts deaf (on L2 and the
+   * source, no L1) rather than not start at all. A subscription answered after that counts as a
+   * resubscription and drops L1, since evictions sent meanwhile were not heard. Rejects if the
+   * subscription failed within `waitMs`.
+   */
+  async start(waitMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.subscriber.on(messageEventOf(this.subscriber), (channel: string, raw: string) =>
       this.receive(channel, raw),
     );
     this.heartbeat = setInterval(() => this.beat(), this.timing.heartbeatMs).unref();
-    await keepSubscribed(this.subscriber, [this.channel], {
+    const subscribed = keepSubscribed(this.subscriber, [this.channel], {
       // Once Redis has answered the SUBSCRIBE, every later eviction arrives; those sent before
       // may have been missed, so L1 goes.
       resubscribed: () => this.resubscribed(),
@@ -164,13 +172,35 @@ export class InvalidationBus {
       },
       // Not listening: once the channel has been silent for deafAfterMs, L1 is not served
       // (hears()); the next reconnection tries again.
-      failed: (error) => {
-        if (this.closed) return;
-        this.counters.resubscribeFailures++;
-        this.logger.warn(busResubscribeFailed(error.message));
-      },
+      failed: (error) => this.resubscribeFailed(error),
     });
+    let waiting = true;
+    // Settled after start stopped waiting: this replica may have cached values meanwhile.
+    subscribed.then(
+      () => waiting || this.resubscribed(),
+      (error: Error) => waiting || this.resubscribeFailed(error),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    let answered: boolean;
+    try {
+      answered = await Promise.race([
+        subscribed.then(() => true),
+        new Promise<false>((resolve) => {
+          if (Number.isFinite(waitMs)) timer = setTimeout(resolve, waitMs, false).unref();
+        }),
+      ]);
+    } finally {
+      waiting = false;
+      clearTimeout(timer);
+    }
     this.beat();
+    return answered;
+  }
+
+  private resubscribeFailed(error: Error): void {
+    if (this.closed) return;
+    this.counters.resubscribeFailures++;
+    this.logger.warn(busResubscribeFailed(error.message));
   }
 
   private resubscribed(): void {
