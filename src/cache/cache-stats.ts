@@ -100,7 +100,7 @@ export class L2Counters {
   writes = 0;
   errors = 0;
   timeouts = 0;
-  /** Evictions Redis refused (full, read-only, a script error). */
+  /** Evictions Redis refused (full, read-only, a script error) or did not get to its replicas in time. */
   evictionFailures = 0;
   /** Connections dropped and remade after repeated timeouts. */
   connectionsReplaced = 0;

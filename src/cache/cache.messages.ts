@@ -19,6 +19,8 @@ export const busResubscribeFailed = (reason: string) =>
   `Invalidation bus could not resubscribe (${reason}): once the channel has been silent past the deaf threshold, L1 is not served until a reconnection subscribes again`;
 export const evictionRefused = (reason: string) =>
   `Redis refused an eviction (${reason}): old values removed with UNLINK where possible; L2 is skipped and the eviction replayed until Redis accepts it`;
+export const evictionUnreplicated = (reason: string) =>
+  `Redis took an eviction but its replicas did not (${reason}): a failover could bring the old values back, so L2 is skipped and the eviction replayed until they take it`;
 export const connectionReplaced = (timeouts: number) =>
   `L2 connection replaced after ${timeouts} consecutive timeouts: its replies can no longer be trusted to match its commands`;
 export const busDeaf = (silentMs: number, periods: number) =>

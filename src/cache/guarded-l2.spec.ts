@@ -4,6 +4,7 @@ import { resolveCacheOptions } from './cache-options.js';
 import { CacheUnavailableError } from './cache-unavailable.error.js';
 import { evictionSet } from './eviction-set.js';
 import { GuardedL2 } from './guarded-l2.js';
+import { NotReplicatedError } from './stores/redis.store.js';
 import type { InvalidationBus } from './invalidation-bus.js';
 import type { NamespaceRegistry } from './namespaces.js';
 import type { RedisClient } from '../redis/redis-connections.js';
@@ -17,6 +18,8 @@ interface Faults {
   unlink?: boolean;
   /** Every PUBLISH to the other replicas. */
   publish?: boolean;
+  /** Redis's replicas do not acknowledge the eviction: WAIT comes back short, or not in time. */
+  replicate?: boolean | 'timeout';
 }
 
 function guardedL2(faults: Faults) {
@@ -25,6 +28,13 @@ function guardedL2(faults: Faults) {
   const tier = {
     evictKeys: jest.fn(() => outcome(faults.apply)),
     removeOldValues: jest.fn(() => outcome(faults.unlink)),
+    replicated: jest.fn(() =>
+      faults.replicate === 'timeout'
+        ? outcome(true)
+        : faults.replicate
+          ? Promise.reject(new NotReplicatedError(0, 1, 75))
+          : Promise.resolve(),
+    ),
   };
   const bus = { publish: jest.fn(() => outcome(faults.publish)) };
   const client = Object.assign(new EventEmitter(), { status: 'ready' });
@@ -59,6 +69,41 @@ describe('GuardedL2.evict: a write stands only if Redis and the other replicas w
     expect(l2.pending.size).toBe(1);
     expect(l2.status).toBe('down');
     expect(l2.counters.evictionFailures).toBe(1);
+  });
+
+  it('waits for Redis’s replicas to take the eviction before it publishes it', async () => {
+    const { l2, tier, bus } = guardedL2({});
+    await l2.evict(eviction());
+    expect(tier.replicated).toHaveBeenCalledTimes(1);
+    expect(tier.replicated.mock.invocationCallOrder[0]).toBeGreaterThan(
+      tier.evictKeys.mock.invocationCallOrder[0]!,
+    );
+    expect(tier.replicated.mock.invocationCallOrder[0]).toBeLessThan(
+      bus.publish.mock.invocationCallOrder[0]!,
+    );
+  });
+
+  it('Redis took the eviction but its replicas did not: the write is refused, L2 is skipped, the eviction waits for the replay', async () => {
+    const { l2, tier, bus } = guardedL2({ replicate: true });
+    const refused = l2.evict(eviction());
+    await expect(refused).rejects.toBeInstanceOf(CacheUnavailableError);
+    await expect(refused).rejects.toThrow(/replicas did not take the change: 0 of 1 replicas acknowledged/);
+    expect(tier.replicated).toHaveBeenCalledTimes(2); // after the eviction, then after the UNLINKs
+    // The old values are removed on the master all the same, and the other replicas told.
+    expect(tier.removeOldValues).toHaveBeenCalledTimes(1);
+    expect(bus.publish).toHaveBeenCalledTimes(1);
+    expect(l2.pending.size).toBe(1);
+    expect(l2.status).toBe('down');
+    expect(l2.counters.evictionFailures).toBe(1);
+    expect(l2.lastFailure).toMatch(/its replicas did not/);
+  });
+
+  it('WAIT was not answered in time: the write is refused all the same', async () => {
+    const { l2, tier } = guardedL2({ replicate: 'timeout' });
+    await expect(l2.evict(eviction())).rejects.toThrow(/replicas did not take the change: Command timed out/);
+    expect(tier.removeOldValues).toHaveBeenCalledTimes(1);
+    expect(l2.pending.size).toBe(1);
+    expect(l2.status).toBe('down');
   });
 
   it('the old values could not be removed: the write is refused', async () => {

@@ -9,6 +9,7 @@ import {
   connectionLost,
   connectionReplaced,
   evictionRefused,
+  evictionUnreplicated,
 } from './cache.messages.js';
 import { CircuitBreaker, type CircuitState } from '../common/circuit-breaker.js';
 import { evictionSet, evictionSetSize, PendingEvictions, type EvictionSet } from './eviction-set.js';
@@ -16,13 +17,27 @@ import { attempt } from './flights.js';
 import type { InvalidationBus } from './invalidation-bus.js';
 import type { NamespaceRegistry } from './namespaces.js';
 import type { RedisClient } from '../redis/redis-connections.js';
-import type { L2Read } from './stores/redis.store.js';
+import { NotReplicatedError, type L2Read } from './stores/redis.store.js';
 import type { L2Tier, L2Write } from './tiers.js';
 
 export type L2Status = 'up' | 'down' | 'disabled';
 
 /** The status of L2, or `disabled` when none is configured (memory-only). */
 export const l2StatusOf = (l2: GuardedL2 | undefined): L2Status => l2?.status ?? 'disabled';
+
+/**
+ * What an eviction writes in Redis: its keys' tombstones, or (a namespace, pattern or tag eviction)
+ * deletions on every master and epochs.
+ */
+const writtenBy = (set: EvictionSet): readonly string[] | 'all' =>
+  set.namespaces.length > 0 || set.patterns.length > 0 || set.tags.length > 0 ? 'all' : set.keys;
+
+/**
+ * How long a write waits for Redis's replicas to acknowledge its eviction (`WAIT`) before it is
+ * refused. Far above a healthy acknowledgement (one round trip to the replica, well under a
+ * millisecond on a local network), so only a replica that is stuck, or far behind, refuses writes.
+ */
+const REPLICATION_WAIT_MS = 500;
 
 const isTimeout = (error: unknown) => error instanceof Error && /timed? ?out/i.test(error.message);
 
@@ -139,6 +154,10 @@ export class GuardedL2 {
    *    replicas are told. The write stands only if both worked. Otherwise it is refused with a 503:
    *    an old value could still be read from Redis, or from another replica's L1 until the replay
    *    reaches it, which may be later than the staleness bound.
+   * 3. Every step that reached Redis is done only once Redis's replicas have it (`WAIT`, see
+   *    `RedisStore.replicated`): a failover could otherwise promote a replica that never saw the
+   *    eviction, and the old values would be read again. When they do not take it in time, it is
+   *    handled as in 2, and the `UNLINK`s must reach the replicas too, or the write is refused.
    */
   async evict(set: EvictionSet): Promise<void> {
     const retryAfter = Math.ceil(this.options.l2.cooldownMs / 1000);
@@ -149,23 +168,41 @@ export class GuardedL2 {
     } catch (error) {
       this.counters.evictionFailures++;
       this.pending.add(set);
-      this.takeOutOfService(evictionRefused((error as Error).message));
+      this.takeOutOfService(
+        error instanceof NotReplicatedError
+          ? evictionUnreplicated(error.message)
+          : evictionRefused((error as Error).message),
+      );
     }
     const removed = await this.call(() => this.tier.removeOldValues(set), 'write').then(
       () => true,
       () => false,
     );
+    // What was removed must reach Redis's replicas too: a failover now would bring it back.
+    const replicated = removed
+      ? await this.call(() => this.tier.replicated(writtenBy(set), REPLICATION_WAIT_MS), 'write').then(
+          () => undefined,
+          (error: Error) => error.message,
+        )
+      : undefined;
     const told = await this.bus.publish(set).then(
       () => true,
       () => false,
     );
     if (!removed) throw new CacheUnavailableError('Redis cannot be told of the change', retryAfter);
     if (!told) throw new CacheUnavailableError('the other replicas cannot be told of the change', retryAfter);
+    if (replicated !== undefined)
+      throw new CacheUnavailableError(`Redis's replicas did not take the change: ${replicated}`, retryAfter);
   }
 
-  /** Writes a value (after a write to the source), then tells the other replicas to drop theirs. */
+  /**
+   * Writes a value (after a write to the source) and waits for Redis's replicas to have it, then
+   * tells the other replicas to drop theirs. Throws if any step fails (the caller then evicts).
+   */
   async store(write: L2Write): Promise<void> {
     await this.call(() => this.tier.store(write), 'write');
+    const written = write.tags && write.tags.length > 0 ? 'all' : [write.key];
+    await this.call(() => this.tier.replicated(written, REPLICATION_WAIT_MS), 'write');
     await this.bus.publish(evictionSet({ keys: [write.key] }));
   }
 
@@ -178,6 +215,8 @@ export class GuardedL2 {
       await this.call(() => l2.evictMatching(namespace, glob), 'write');
     if (set.tags.length > 0) await this.call(() => l2.evictTags(set.tags), 'write');
     if (set.keys.length > 0) await this.call(() => l2.evictKeys(set.keys), 'write');
+    // Not done until the replicas have it: a failover must not bring the old values back.
+    await this.call(() => l2.replicated(writtenBy(set), REPLICATION_WAIT_MS), 'write');
   }
 
   private recordFailure(error: unknown): void {

@@ -44,7 +44,7 @@ export interface CacheStatsSnapshot {
     timeouts: number;
     circuitOpened: number;
     pendingEvictions: number;
-    /** Evictions Redis refused (full, read-only, a script error). */
+    /** Evictions Redis refused (full, read-only, a script error) or did not get to its replicas in time. */
     evictionFailures: number;
     connectionsReplaced: number;
     lastError: string | undefined;

@@ -86,6 +86,11 @@ export interface L2Tier {
   evictNamespace(namespace: string): Promise<number>;
   /** The fallback when an eviction was refused: plain deletes, no tombstones, no epochs. */
   removeOldValues(set: EvictionSet): Promise<void>;
+  /**
+   * Resolves once the connected replicas of the masters holding `keys` (`'all'`: every master) have
+   * the writes sent so far; throws if they do not within `timeoutMs`.
+   */
+  replicated(keys: readonly string[] | 'all', timeoutMs: number): Promise<void>;
 
   /** The cross-replica load lock of a key: its token, or `undefined` when another replica holds it. */
   acquireLoadLock(key: string, ttlMs: number): Promise<string | undefined>;

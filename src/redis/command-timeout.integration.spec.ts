@@ -69,6 +69,17 @@ describe('the command timeout of the connections the service makes', () => {
       expect(await failuresAcrossStalls(connections, 10)).toEqual([]);
     });
 
+    it('gives WAIT its own timeout on top of the bound, and still fails it when Redis does not answer', async () => {
+      // No replica: Redis answers WAIT only once its own timeout, four times the bound, is over.
+      expect(await connections.client.wait(1, TIMEOUT_MS * 4)).toBe(0);
+      server.pause();
+      try {
+        await expect(connections.client.wait(1, TIMEOUT_MS)).rejects.toThrow(COMMAND_TIMED_OUT);
+      } finally {
+        server.resume();
+      }
+    });
+
     it('still fails a command Redis does not answer, with the message the cache counts as a timeout', async () => {
       server.pause();
       try {

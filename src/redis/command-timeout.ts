@@ -20,6 +20,8 @@ type ArmedCommand = Command & { [armed]?: true };
  * first, and only a command still unanswered then is timed out. A Redis that is really slow or gone
  * still fails the command after `timeoutMs` plus one turn of the loop.
  *
+ * `WAIT` gets its own timeout on top (Redis answers it only then, when replicas are slow).
+ *
  * The wrapper is set on this connection only (its `sendCommand`, through which ioredis sends every
  * command, pipelined or not; on a Cluster, before the command is routed to a node). A command sent
  * again keeps its first deadline. Only an answer disarms the timer, not a rejection: on a Cluster, a
@@ -34,7 +36,7 @@ export function boundCommands<T extends RedisClient>(client: T, timeoutMs: numbe
   const bounded = (command: ArmedCommand, ...rest: unknown[]) => {
     if (!command[armed]) {
       command[armed] = true;
-      const timer = setTimeout(() => setImmediate(() => expire(command)), timeoutMs);
+      const timer = setTimeout(() => setImmediate(() => expire(command)), timeoutMs + heldFor(command));
       command.promise.then(() => clearTimeout(timer), noop);
     }
     return send(command, ...rest);
@@ -44,6 +46,16 @@ export function boundCommands<T extends RedisClient>(client: T, timeoutMs: numbe
 }
 
 const noop = () => undefined;
+
+/**
+ * How long Redis holds a command's answer by design, beyond the round trip: `WAIT numreplicas
+ * timeout` answers once the replicas acknowledge, or after its own timeout (milliseconds).
+ */
+function heldFor(command: Command): number {
+  if (command.name !== 'wait') return 0;
+  const held = Number(command.args[1]);
+  return Number.isFinite(held) && held > 0 ? held : 0;
+}
 
 /**
  * Rejects the command's current promise if no answer came. On a promise already rejected it does

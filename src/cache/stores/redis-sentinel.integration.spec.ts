@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { CacheUnavailableError } from '../cache-unavailable.error.js';
 import { performance } from 'node:perf_hooks';
 import { waitFor } from '../../../test/fixtures/deferred.js';
@@ -76,5 +77,71 @@ describe('under Redis Sentinel, when the master dies', () => {
       `sentinel failover: promoted in ~${Math.round(failoverMs)} ms after the kill was noticed; ` +
         `${calls} calls during it, ${errors} errors, slowest ${slowest.toFixed(1)} ms`,
     );
+  }, 60_000);
+});
+
+describe('under Redis Sentinel, when the master dies before its replica has an eviction', () => {
+  // The replica's link to the master runs through a proxy that can lose what the master sends,
+  // while both ends believe the link is up: the master counts the replica as connected.
+  const sentinel = new RedisSentinelSet({ replicationThroughProxy: true });
+  const handles: HybridHandle[] = [];
+  const open = async () => {
+    const handle = await createHybrid({
+      prefix: 'lost-in-replication',
+      redisSentinels: sentinel.sentinels,
+      redisSentinelName: SENTINEL_MASTER_NAME,
+      policies,
+      l2: { timeoutMs: 150, failureThreshold: 3, cooldownMs: 200 },
+    });
+    handles.push(handle);
+    return handle;
+  };
+
+  beforeAll(() => sentinel.start(), 30_000);
+  afterAll(async () => {
+    await Promise.all(handles.map((h) => h.close()));
+    await sentinel.stop();
+  });
+
+  it('the write is refused (503) rather than acknowledged, and the promoted master never serves the old value', async () => {
+    const a = await open();
+    await a.cache.wrap('item', 'k', () => 'old');
+    const master = new Redis({ port: sentinel.masterPort, host: '127.0.0.1', lazyConnect: true });
+    await master.connect();
+    // The old value has reached the replica.
+    expect(await master.wait(1, 5_000)).toBe(1);
+    master.disconnect();
+
+    sentinel.replicationLink!.dropBytes();
+    // Redis takes the eviction; its replica does not. Acknowledged, a failover would undo it.
+    const write = await a.cache.delete('item', 'k').then(
+      () => 'acknowledged',
+      (error: Error) => error,
+    );
+    const afterWrite = a.cache.stats().l2;
+
+    const oldMaster = sentinel.masterPort;
+    sentinel.killMaster();
+    await sentinel.replicationLink!.close();
+    await waitFor(async () => {
+      const port = await sentinel.currentMasterPort();
+      return port !== undefined && port !== oldMaster;
+    }, 30_000);
+    // The replica that never saw the eviction is the master now. A replays it there before it
+    // reads Redis again.
+    await waitFor(
+      () => a.cache.stats().l2.status === 'up' && a.cache.stats().l2.pendingEvictions === 0,
+      30_000,
+    );
+    // A replica whose L1 never held the key reads it from the promoted master. (Without the wait
+    // for the replica, the write was acknowledged and this read found the old value.)
+    const b = await open();
+    expect(await b.cache.wrap('item', 'k', () => 'new')).toBe('new');
+    expect(await a.cache.wrap('item', 'k', () => 'new')).toBe('new');
+    expect(write).toBeInstanceOf(CacheUnavailableError);
+    expect((write as Error).message).toMatch(
+      /replicas did not take the change: 0 of 1 replicas acknowledged/,
+    );
+    expect(afterWrite).toMatchObject({ status: 'down', evictionFailures: 1 });
   }, 60_000);
 });

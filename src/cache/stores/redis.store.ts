@@ -1,3 +1,4 @@
+import calculateSlot from 'cluster-key-slot';
 import { Cluster, type Redis } from 'ioredis';
 import { encodeKeyPart, namespacePrefix } from '../cache-keys.js';
 import { isTombstone, TOMBSTONE_MARK } from '../cache-codec.js';
@@ -78,6 +79,16 @@ ${addToTags(2, 'KEYS[1]', 'ARGV[3]')}return 1
 `);
 
 const SCAN_BATCH = 500;
+/** How long a master's replica count (`ROLE`) is trusted before it is read again. */
+const REPLICA_COUNT_TTL_MS = 1_000;
+
+/** A master's replicas did not all acknowledge the writes in time (see {@link RedisStore.replicated}). */
+export class NotReplicatedError extends Error {
+  constructor(acknowledged: number, expected: number, timeoutMs: number) {
+    super(`${acknowledged} of ${expected} replicas acknowledged the writes within ${timeoutMs} ms`);
+    this.name = 'NotReplicatedError';
+  }
+}
 
 /**
  * L2: entries in Redis under `<prefix>:<namespace>:<key>`, in the binary format of `cache-codec.ts`,
@@ -86,6 +97,8 @@ const SCAN_BATCH = 500;
  */
 export class RedisStore implements L2Tier {
   private tombstoneSeq = 0;
+  /** Each master's connected replicas, as `ROLE` last said (see {@link replicated}). */
+  private readonly replicaCounts = new WeakMap<Redis, { count: number; at: number }>();
   /** On a Cluster no command may span slots, so multi-key steps are split (see each method). */
   private readonly cluster: boolean;
 
@@ -191,6 +204,55 @@ export class RedisStore implements L2Tier {
     const pipeline = this.client.pipeline();
     for (const key of keys) pipeline.set(key, tombstone(), 'PX', ttl);
     await execOrThrow(pipeline);
+  }
+
+  /**
+   * Waits until the replicas of the masters written to have the writes sent so far (`WAIT`, on the
+   * connection that sent them), so that a failover cannot promote a replica without them: an
+   * eviction acknowledged by a master that then dies would otherwise be lost with it, and the old
+   * value read again from the promoted replica. `keys` names what was written (on a Cluster, the
+   * masters of their slots); `'all'`, every master (a namespace, pattern or tag eviction writes on
+   * each). Throws {@link NotReplicatedError} when a master's replicas did not all acknowledge within
+   * `timeoutMs`. A master with no replica connected (a single server) is not waited for; its replica
+   * count is read with `ROLE`, at most once a second.
+   */
+  async replicated(keys: readonly string[] | 'all', timeoutMs: number): Promise<void> {
+    await Promise.all(
+      this.mastersOf(keys).map(async (node) => {
+        const expected = await this.connectedReplicas(node);
+        if (expected === 0) return;
+        const acknowledged = await node.wait(expected, timeoutMs);
+        if (acknowledged < expected) throw new NotReplicatedError(acknowledged, expected, timeoutMs);
+      }),
+    );
+  }
+
+  /** The connections to the masters that hold `keys`: on a Cluster, found by slot; when unsure, all. */
+  private mastersOf(keys: readonly string[] | 'all'): Redis[] {
+    const client = this.client;
+    if (!(client instanceof Cluster)) return [client];
+    const masters = client.nodes('master');
+    if (keys === 'all') return masters;
+    const byAddress = new Map(masters.map((node) => [`${node.options.host}:${node.options.port}`, node]));
+    const chosen = new Set<Redis>();
+    for (const key of keys) {
+      const node = byAddress.get(client.slots[calculateSlot(key)]?.[0] ?? '');
+      // A slot whose master this client does not know (a topology change under way): every master.
+      if (!node) return masters;
+      chosen.add(node);
+    }
+    return [...chosen];
+  }
+
+  private async connectedReplicas(node: Redis): Promise<number> {
+    const known = this.replicaCounts.get(node);
+    const now = Date.now();
+    if (known && now - known.at < REPLICA_COUNT_TTL_MS) return known.count;
+    // A master answers ['master', offset, [[host, port, offset], …]]: one entry per connected replica.
+    const role = (await node.role()) as unknown[];
+    const count = role[0] === 'master' && Array.isArray(role[2]) ? role[2].length : 0;
+    this.replicaCounts.set(node, { count, at: now });
+    return count;
   }
 
   /**

@@ -1,0 +1,71 @@
+import { waitFor } from '../../../test/fixtures/deferred.js';
+import { RedisClusterProcesses } from '../../../test/fixtures/redis-cluster.js';
+import { createHybrid, uniquePrefix, type HybridHandle } from '../../../test/fixtures/redis.js';
+import { fullKey } from '../cache-keys.js';
+import { CacheUnavailableError } from '../cache-unavailable.error.js';
+
+const policies = { alpha: { jitter: 0 } };
+
+/**
+ * On a Redis Cluster of three masters with a replica each: an eviction is done only once the
+ * replicas of the masters it wrote to have it (`WAIT`), so a failover cannot bring an old value
+ * back; and only those masters are waited for, so a replica that lags on one shard does not refuse
+ * the writes of the others.
+ */
+describe('on a Redis Cluster with replicas, an eviction waits for the replicas of the masters it wrote to', () => {
+  const cluster = new RedisClusterProcesses();
+  let handle: HybridHandle;
+  let prefix: string;
+
+  beforeAll(async () => {
+    await cluster.start(3, 1);
+    prefix = uniquePrefix('cluster-wait');
+    handle = await createHybrid({
+      prefix,
+      redisClusterNodes: cluster.nodes,
+      policies,
+      l2: { timeoutMs: 150, failureThreshold: 3, cooldownMs: 200 },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await handle?.close();
+    await cluster.stop();
+  });
+
+  /** A key of namespace `alpha` whose slot `master` holds, or does not hold (`elsewhere`). */
+  async function keyOn(master: number, elsewhere = false): Promise<string> {
+    for (let i = 0; ; i++) {
+      const key = `k${i}`;
+      const on = (await cluster.masterOf(fullKey(prefix, 'alpha', key))) === master;
+      if (on !== elsewhere) return key;
+    }
+  }
+
+  it('a replica that stops taking writes makes the evictions of its shard refused (503), and only those', async () => {
+    const [master] = await cluster.masters();
+    const [replica] = await cluster.replicasOf(master!);
+    const here = await keyOn(master!);
+    const there = await keyOn(master!, true);
+    for (const key of [here, there]) await handle.cache.wrap('alpha', key, () => 'old');
+
+    // Stopped, the replica stays connected as far as its master knows: WAIT comes back short.
+    cluster.pause(replica!);
+    try {
+      await expect(handle.cache.delete('alpha', there)).resolves.toBeUndefined();
+      const refused = handle.cache.delete('alpha', here);
+      await expect(refused).rejects.toBeInstanceOf(CacheUnavailableError);
+      await expect(refused).rejects.toThrow(/replicas did not take the change: 0 of 1 replicas acknowledged/);
+      // L2 is skipped until the eviction is replayed (the replay takes it out of the pending count).
+      expect(handle.cache.stats().l2).toMatchObject({ status: 'down', evictionFailures: 1 });
+    } finally {
+      cluster.resume(replica!);
+    }
+    // Once the replica takes writes again, the eviction is replayed and L2 is back in service.
+    await waitFor(
+      () => handle.cache.stats().l2.status === 'up' && handle.cache.stats().l2.pendingEvictions === 0,
+      20_000,
+    );
+    expect(await handle.cache.wrap('alpha', here, () => 'new')).toBe('new');
+    expect(await handle.cache.wrap('alpha', there, () => 'new')).toBe('new');
+  }, 60_000);
+});
