@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { jest } from '@jest/globals';
+import { Deferred, waitFor } from '../../test/fixtures/deferred.js';
 import { resolveCacheOptions } from './cache-options.js';
 import { CacheUnavailableError } from './cache-unavailable.error.js';
 import { evictionSet } from './eviction-set.js';
@@ -37,7 +38,7 @@ function guardedL2(faults: Faults) {
     ),
   };
   const bus = { publish: jest.fn(() => outcome(faults.publish)) };
-  const client = Object.assign(new EventEmitter(), { status: 'ready' });
+  const client = Object.assign(new EventEmitter(), { status: 'ready', ping: () => Promise.resolve('PONG') });
   const namespaces = { ofKey: () => undefined, names: () => [] };
   const l2 = new GuardedL2(
     tier as unknown as L2Tier,
@@ -96,6 +97,25 @@ describe('GuardedL2.evict: a write stands only if Redis and the other replicas w
     expect(l2.status).toBe('down');
     expect(l2.counters.evictionFailures).toBe(1);
     expect(l2.lastFailure).toMatch(/its replicas did not/);
+  });
+
+  it('counts an eviction as pending while it is replayed, until Redis and its replicas have it', async () => {
+    const { l2, tier } = guardedL2({ replicate: true });
+    await expect(l2.evict(eviction())).rejects.toBeInstanceOf(CacheUnavailableError);
+    const replicas = new Deferred();
+    tier.replicated.mockImplementation(() => replicas.promise);
+    l2.start();
+    try {
+      (l2 as unknown as { client: EventEmitter }).client.emit('ready'); // the connection is back: replay
+      await waitFor(() => tier.replicated.mock.calls.length === 3);
+      expect(l2.pendingEvictions).toBe(1);
+      expect(l2.status).toBe('down');
+      replicas.resolve();
+      await waitFor(() => l2.status === 'up');
+      expect(l2.pendingEvictions).toBe(0);
+    } finally {
+      l2.stop();
+    }
   });
 
   it('WAIT was not answered in time: the write is refused all the same', async () => {

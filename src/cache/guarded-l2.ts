@@ -57,6 +57,8 @@ export class GuardedL2 {
   private recovering: Promise<void> | undefined;
   private recoveryTimer: NodeJS.Timeout | undefined;
   private consecutiveTimeouts = 0;
+  /** The size of the backlog being replayed (taken out of {@link pending} meanwhile). */
+  private replaying = 0;
   private shuttingDown = false;
   /** Why L2 was last taken out of service, for stats and readiness. */
   lastFailure: string | undefined;
@@ -94,6 +96,11 @@ export class GuardedL2 {
   stop(): void {
     this.shuttingDown = true;
     clearInterval(this.recoveryTimer);
+  }
+
+  /** Evictions Redis has yet to take: those waiting for the replay, and those it is replaying. */
+  get pendingEvictions(): number {
+    return this.pending.size + this.replaying;
   }
 
   get status(): L2Status {
@@ -269,6 +276,7 @@ export class GuardedL2 {
       // then close in the same tick, so none can slip in between.
       while (this.pending.size > 0) {
         const backlog = this.pending.take();
+        this.replaying = evictionSetSize(backlog);
         try {
           await this.apply(backlog);
           await this.bus.publish(backlog);
@@ -276,6 +284,8 @@ export class GuardedL2 {
         } catch (error) {
           this.pending.add(backlog);
           throw error;
+        } finally {
+          this.replaying = 0;
         }
       }
       this.breaker.close();

@@ -134,7 +134,7 @@ export function statsSnapshot(stack: CacheStack): CacheStatsSnapshot {
       errors: l2?.counters.errors ?? 0,
       timeouts: l2?.counters.timeouts ?? 0,
       circuitOpened: l2?.breaker.opened ?? 0,
-      pendingEvictions: l2?.pending.size ?? 0,
+      pendingEvictions: l2?.pendingEvictions ?? 0,
       evictionFailures: l2?.counters.evictionFailures ?? 0,
       connectionsReplaced: l2?.counters.connectionsReplaced ?? 0,
       lastError: l2?.counters.lastError,

@@ -142,6 +142,6 @@ describe('under Redis Sentinel, when the master dies before its replica has an e
     expect((write as Error).message).toMatch(
       /replicas did not take the change: 0 of 1 replicas acknowledged/,
     );
-    expect(afterWrite).toMatchObject({ status: 'down', evictionFailures: 1 });
+    expect(afterWrite).toMatchObject({ status: 'down', pendingEvictions: 1, evictionFailures: 1 });
   }, 60_000);
 });
