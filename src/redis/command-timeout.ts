@@ -48,13 +48,19 @@ export function boundCommands<T extends RedisClient>(client: T, timeoutMs: numbe
 const noop = () => undefined;
 
 /**
+ * How late Redis may notice that a blocked command's timeout is over: it checks between two turns
+ * of its event loop, which sleeps up to 1000 / hz ms (hz is 10 by default) when nothing happens.
+ */
+const REDIS_TIMEOUT_CHECK_MS = 100;
+
+/**
  * How long Redis holds a command's answer by design, beyond the round trip: `WAIT numreplicas
- * timeout` answers once the replicas acknowledge, or after its own timeout (milliseconds).
+ * timeout` answers once the replicas acknowledge, or once Redis sees its own timeout is over.
  */
 function heldFor(command: Command): number {
   if (command.name !== 'wait') return 0;
   const held = Number(command.args[1]);
-  return Number.isFinite(held) && held > 0 ? held : 0;
+  return Number.isFinite(held) && held > 0 ? held + REDIS_TIMEOUT_CHECK_MS : 0;
 }
 
 /**
