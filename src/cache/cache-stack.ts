@@ -124,8 +124,9 @@ export class CacheStack implements OnModuleInit, BeforeApplicationShutdown {
       if (!(await this.bus.start(FIRST_SUBSCRIPTION_WAIT_MS)))
         this.logger.warn(busNotSubscribedYet(FIRST_SUBSCRIPTION_WAIT_MS));
     } catch (error) {
-      // keepSubscribed subscribes again once the connection is back (a 'close', then 'ready'); until
-      // then the bus is deaf and this replica runs on L2 + source.
+      // keepSubscribed subscribes again: standalone or Sentinel once the connection is back (a
+      // 'close', then 'ready'); on a Cluster after a growing delay. Until then the bus is deaf
+      // (health, metrics) and this replica runs on L2 + source.
       this.logger.warn(`Invalidation bus not subscribed yet: ${(error as Error).message}`);
     }
   }

@@ -67,7 +67,9 @@ export function subscriberOf(client: RedisClient): RedisClient {
  * - a standalone or Sentinel connection from {@link subscriberOf} is subscribed again after every
  *   `close` and `ready`, and `resubscribed` is reported once Redis has answered, so whatever is
  *   published from then on arrives (for one that ioredis resubscribes itself, only its return);
- * - a Cluster's sharded subscription is remade by ioredis; each time, `rerouted` is reported.
+ * - a Cluster's sharded subscription is remade by ioredis; each time, `rerouted` is reported. A
+ *   first SSUBSCRIBE that Redis or ioredis rejected is sent again until one is answered, and that
+ *   is reported as `resubscribed`.
  *
  * @returns the first subscription; it rejects if that SUBSCRIBE fails.
  */
@@ -82,8 +84,13 @@ export function keepSubscribed(
       if (!first) events.rerouted();
     });
     const subscribed = connection.ssubscribe(...channels);
-    const settled = () => void (first = false);
-    subscribed.then(settled, settled);
+    subscribed.then(
+      () => void (first = false),
+      () => {
+        first = false;
+        retryLater(connection, channels, events, FIRST_RETRY_MS);
+      },
+    );
     return subscribed;
   }
   const resubscribesHere = connection instanceof Redis && connection.options.autoResubscribe === false;
@@ -101,4 +108,32 @@ export function keepSubscribed(
     );
   });
   return connection.subscribe(...channels);
+}
+
+/** The first wait before a rejected SSUBSCRIBE is sent again; doubled after each failure. */
+const FIRST_RETRY_MS = 1_000;
+const MAX_RETRY_MS = 30_000;
+
+/**
+ * On a Cluster, ioredis remakes only the subscriptions its subscriber group holds, and an SSUBSCRIBE
+ * that was rejected (rather than queued while the cluster was away) may never have got there: it
+ * is sent again, after `delayMs` and then less and less often, until one is answered (reported as
+ * a resubscription) or the connection is closed for good.
+ */
+function retryLater(
+  connection: Cluster,
+  channels: readonly string[],
+  events: SubscriptionEvents,
+  delayMs: number,
+): void {
+  setTimeout(() => {
+    if (connection.status === 'end') return;
+    connection.ssubscribe(...channels).then(
+      () => events.resubscribed(),
+      (error: Error) => {
+        events.failed(error);
+        retryLater(connection, channels, events, Math.min(delayMs * 2, MAX_RETRY_MS));
+      },
+    );
+  }, delayMs).unref();
 }
