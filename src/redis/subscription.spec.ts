@@ -54,7 +54,7 @@ describe('keepSubscribed on a Cluster, when the first SSUBSCRIBE is rejected', (
   it('stops once the connection is closed for good', async () => {
     const { cluster, ssubscribe } = clusterAnswering('rejected', 'ok');
     const { seen, events } = recorder();
-    await expect(keepSubscribed(cluster, ['ch'], events)).rejects.toThrow();
+    await expect(keepSubscribed(cluster, ['ch'], events)).rejects.toThrow(/No sharded subscriber/);
     Object.assign(cluster, { status: 'end' });
     await jest.advanceTimersByTimeAsync(60_000);
     expect(ssubscribe).toHaveBeenCalledTimes(1);
