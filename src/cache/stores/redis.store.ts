@@ -98,7 +98,7 @@ export class NotReplicatedError extends Error {
 export class RedisStore implements L2Tier {
   private tombstoneSeq = 0;
   /** Each master's connected replicas, as `ROLE` last said (see {@link replicated}). */
-  private readonly replicaCounts = new WeakMap<Redis, { count: number; at: number }>();
+  private readonly replicaCounts = new WeakMap<Redis, { count: number; at: number; refreshing?: boolean }>();
   /** On a Cluster no command may span slots, so multi-key steps are split (see each method). */
   private readonly cluster: boolean;
 
@@ -214,7 +214,7 @@ export class RedisStore implements L2Tier {
    * masters of their slots); `'all'`, every master (a namespace, pattern or tag eviction writes on
    * each). Throws {@link NotReplicatedError} when a master's replicas did not all acknowledge within
    * `timeoutMs`. A master with no replica connected (a single server) is not waited for; its replica
-   * count is read with `ROLE`, at most once a second.
+   * count is read with `ROLE` (see {@link connectedReplicas}).
    */
   async replicated(keys: readonly string[] | 'all', timeoutMs: number): Promise<void> {
     await Promise.all(
@@ -244,14 +244,27 @@ export class RedisStore implements L2Tier {
     return [...chosen];
   }
 
-  private async connectedReplicas(node: Redis): Promise<number> {
+  /**
+   * A master's connected replicas. Once known, the count is answered at once and refreshed in the
+   * background when older than a second, so `ROLE` adds neither a round trip nor a way to fail to
+   * a write (a refresh that fails keeps the last count, and the next write tries again); only the
+   * first write to a master waits for it.
+   */
+  private connectedReplicas(node: Redis): Promise<number> | number {
     const known = this.replicaCounts.get(node);
-    const now = Date.now();
-    if (known && now - known.at < REPLICA_COUNT_TTL_MS) return known.count;
+    if (!known) return this.readReplicaCount(node);
+    if (Date.now() - known.at >= REPLICA_COUNT_TTL_MS && !known.refreshing) {
+      known.refreshing = true;
+      this.readReplicaCount(node).catch(() => (known.refreshing = false));
+    }
+    return known.count;
+  }
+
+  private async readReplicaCount(node: Redis): Promise<number> {
     // A master answers ['master', offset, [[host, port, offset], …]]: one entry per connected replica.
     const role = (await node.role()) as unknown[];
     const count = role[0] === 'master' && Array.isArray(role[2]) ? role[2].length : 0;
-    this.replicaCounts.set(node, { count, at: now });
+    this.replicaCounts.set(node, { count, at: Date.now() });
     return count;
   }
 
