@@ -26,6 +26,14 @@ interface Rig {
   replicas: AppProcess[];
 }
 
+/** The warnings and errors in a replica's output (its JSON log lines), the last 40. */
+const warnings = (logs: string) =>
+  logs
+    .split('\n')
+    .filter((line) => /"level":"(warn|error)"/.test(line))
+    .slice(-40)
+    .join('\n');
+
 const FAULTS: readonly Fault<Rig>[] = [
   // Also the case of readers racing their own replica's write, which every phase has.
   { name: 'baseline', inject: noop, heal: noop },
@@ -98,6 +106,10 @@ describe('history checker: no acknowledged write is undone, whatever Redis does'
         () => `; the proxy has dropped ${current.proxy.droppedBytes} bytes so far`,
       );
 
+      // No fault, yet writes refused: what the replicas said (seen in CI under load, not here).
+      if (fault.inject === noop && report.outcomes['write 503'])
+        for (const [r, replica] of current.replicas.entries())
+          console.log(`${fault.name}: replica ${r} warned:\n${warnings(replica.logs)}`);
       expectClean(report);
     },
     PHASE_TIMEOUT_MS,
