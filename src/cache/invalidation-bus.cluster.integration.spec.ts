@@ -117,8 +117,6 @@ describe('InvalidationBus on a Redis Cluster with replicas (sharded pub/sub)', (
     } finally {
       node.disconnect();
     }
-    // Counted from the resubscription itself: a gap (a heartbeat sent while the subscription was
-    // away) may drop L1 before it.
     // The resubscription's own count: a gap (a heartbeat sent while the subscription was away) may
     // drop L1 before it.
     await waitFor(() => a.bus.counters.resubscriptions >= 1 && b.bus.counters.resubscriptions >= 1, 10_000);

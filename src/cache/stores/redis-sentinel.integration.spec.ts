@@ -7,26 +7,34 @@ import { createHybrid, type HybridHandle } from '../../../test/fixtures/redis.js
 
 const policies = { item: { jitter: 0 } };
 
-describe('under Redis Sentinel, when the master dies', () => {
-  const sentinel = new RedisSentinelSet();
+/**
+ * A Sentinel set for the enclosing `describe`, started before its tests and stopped after them,
+ * and caches on it as the service makes them (each closed after the tests).
+ */
+function sentinelRig(prefix: string, timeoutMs: number, options?: { replicationThroughProxy?: boolean }) {
+  const sentinel = new RedisSentinelSet(options);
   const handles: HybridHandle[] = [];
-  const open = async () => {
-    const handle = await createHybrid({
-      prefix: 'failover',
-      redisSentinels: sentinel.sentinels,
-      redisSentinelName: SENTINEL_MASTER_NAME,
-      policies,
-      l2: { timeoutMs: 100, failureThreshold: 3, cooldownMs: 200 },
-    });
-    handles.push(handle);
-    return handle;
-  };
-
   beforeAll(() => sentinel.start(), 30_000);
   afterAll(async () => {
     await Promise.all(handles.map((h) => h.close()));
     await sentinel.stop();
   });
+  const open = async () => {
+    const handle = await createHybrid({
+      prefix,
+      redisSentinels: sentinel.sentinels,
+      redisSentinelName: SENTINEL_MASTER_NAME,
+      policies,
+      l2: { timeoutMs, failureThreshold: 3, cooldownMs: 200 },
+    });
+    handles.push(handle);
+    return handle;
+  };
+  return { sentinel, open };
+}
+
+describe('under Redis Sentinel, when the master dies', () => {
+  const { sentinel, open } = sentinelRig('failover', 100);
 
   it('keeps serving through the failover, and honours an eviction made during it', async () => {
     const a = await open();
@@ -58,10 +66,7 @@ describe('under Redis Sentinel, when the master dies', () => {
     await expect(a.cache.delete('item', 'evicted-during-failover')).rejects.toBeInstanceOf(
       CacheUnavailableError,
     );
-    const failoverMs = await waitFor(async () => {
-      const port = await sentinel.currentMasterPort();
-      return port !== undefined && port !== oldMaster;
-    }, 30_000);
+    const failoverMs = await sentinel.failedOverFrom(oldMaster);
     await waitFor(
       () => a.cache.stats().l2.status === 'up' && a.cache.stats().l2.pendingEvictions === 0,
       30_000,
@@ -83,25 +88,7 @@ describe('under Redis Sentinel, when the master dies', () => {
 describe('under Redis Sentinel, when the master dies before its replica has an eviction', () => {
   // The replica's link to the master runs through a proxy that can lose what the master sends,
   // while both ends believe the link is up: the master counts the replica as connected.
-  const sentinel = new RedisSentinelSet({ replicationThroughProxy: true });
-  const handles: HybridHandle[] = [];
-  const open = async () => {
-    const handle = await createHybrid({
-      prefix: 'lost-in-replication',
-      redisSentinels: sentinel.sentinels,
-      redisSentinelName: SENTINEL_MASTER_NAME,
-      policies,
-      l2: { timeoutMs: 150, failureThreshold: 3, cooldownMs: 200 },
-    });
-    handles.push(handle);
-    return handle;
-  };
-
-  beforeAll(() => sentinel.start(), 30_000);
-  afterAll(async () => {
-    await Promise.all(handles.map((h) => h.close()));
-    await sentinel.stop();
-  });
+  const { sentinel, open } = sentinelRig('lost-in-replication', 150, { replicationThroughProxy: true });
 
   it('the write is refused (503) rather than acknowledged, and the promoted master never serves the old value', async () => {
     const a = await open();
@@ -123,10 +110,7 @@ describe('under Redis Sentinel, when the master dies before its replica has an e
     const oldMaster = sentinel.masterPort;
     sentinel.killMaster();
     await sentinel.replicationLink!.close();
-    await waitFor(async () => {
-      const port = await sentinel.currentMasterPort();
-      return port !== undefined && port !== oldMaster;
-    }, 30_000);
+    await sentinel.failedOverFrom(oldMaster);
     // The replica that never saw the eviction is the master now. A replays it there before it
     // reads Redis again.
     await waitFor(
