@@ -10,6 +10,7 @@ import {
   REQUEST_ID_HEADER,
   runWithRequestId,
 } from '../../src/common/logging/request-context.js';
+import { ReplyBatch } from '../../src/cache/hit-lane.js';
 import { HttpDurationHistogram } from '../../src/metrics/http-duration.histogram.js';
 import { HTTP_DURATION_BUCKETS } from '../../src/metrics/metrics.constants.js';
 
@@ -72,6 +73,9 @@ class BareAppModule {}
  *
  * - `lane-floor`: the constant's JSON, serialized once, sent from an `onRequest` hook before Nest's
  *   pipeline, as the service's hit lane sends an L1 value (`src/cache/hit-lane.ts`);
+ * - `lane-batched`: the same (with a `Cache-Status`), each answer sent once the event loop's turn is
+ *   over, together with the turn's others, through the hit lane's own `ReplyBatch`: what that
+ *   batching alone is worth to a bare app;
  * - `lane-headers`: the same with the five headers an L1 hit of the service carries and the bare
  *   route does not (`X-Request-Id`, `X-RateLimit-Limit`, `-Remaining`, `-Reset`, `Cache-Status`),
  *   values of the same length;
@@ -110,8 +114,10 @@ const httpDuration = new HttpDurationHistogram(
   HTTP_DURATION_BUCKETS,
 );
 /** The ladder's routes, registered on Fastify directly: each is answered by its own hooks. */
+const batch = new ReplyBatch((error) => console.error(error));
 const LADDER: Record<string, { onRequest: Hook[]; onResponse?: Hook[] }> = {
   '/lane-floor/:id': { onRequest: [(_request, reply) => sendConstant(reply)] },
+  '/lane-batched/:id': { onRequest: [(_request, reply) => batch.add(reply, constantBody)] },
   '/lane-headers/:id': { onRequest: [(_request, reply) => sendWithHeaders(reply, requestIdLike())] },
   '/lane-hooks/:id': {
     onRequest: [

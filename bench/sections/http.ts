@@ -47,6 +47,12 @@ export const HTTP_VARIANTS = [
     path: 'lane-floor',
   },
   {
+    id: 'lane-batched',
+    name: "diagnostic ladder 1b: step 1, answers sent together once per event-loop turn (the hit lane's batching)",
+    target: 'bare',
+    path: 'lane-batched',
+  },
+  {
     id: 'lane-headers',
     name: 'diagnostic ladder 2: step 1 + the five headers of an L1 hit',
     target: 'bare',
@@ -60,7 +66,7 @@ export const HTTP_VARIANTS = [
   },
   {
     id: 'service-floor',
-    name: "diagnostic: the service's process and hooks, the same JSON from an onRequest hook, no cache",
+    name: "diagnostic: the service's process and hooks, the same JSON sent as the hit lane sends it, no cache",
     target: 'service-floor',
     path: 'floor',
   },

@@ -16,7 +16,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Test } from '@nestjs/testing';
 import { CacheModule } from './cache.module.js';
 import { Cacheable } from './decorators/cacheable.decorator.js';
-import { HitLane, HitLaneError, ServeL1Hits, type HitLaneGuard } from './hit-lane.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { FastifyReply } from 'fastify';
+import { HitLane, HitLaneError, ReplyBatch, ServeL1Hits, type HitLaneGuard } from './hit-lane.js';
 
 @Injectable()
 class ItemsService {
@@ -185,5 +187,79 @@ describe('HitLane', () => {
         /no @Cacheable method ItemsService\.nothing/,
       );
     });
+  });
+});
+
+/** A Fastify reply double: records what was sent, and in which request context. */
+function replyDouble(context: AsyncLocalStorage<string>, fails = false) {
+  const sent: { headers: Record<string, string>; body?: string; context?: string; destroyed: boolean } = {
+    headers: {},
+    destroyed: false,
+  };
+  const reply = {
+    header(name: string, value: string) {
+      sent.headers[name] = value;
+      return reply;
+    },
+    type(value: string) {
+      sent.headers['content-type'] = value;
+      return reply;
+    },
+    send(body: string) {
+      if (fails) throw new Error('socket gone');
+      sent.body = body;
+      sent.context = context.getStore();
+      return reply;
+    },
+    raw: { destroy: () => void (sent.destroyed = true) },
+  };
+  return { reply: reply as unknown as FastifyReply, sent };
+}
+
+describe('ReplyBatch', () => {
+  const context = new AsyncLocalStorage<string>();
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it("sends a turn's answers together once the turn is over, outside any request's context", async () => {
+    const batch = new ReplyBatch(() => undefined);
+    const replies = ['a', 'b', 'c'].map((id) => {
+      const double = replyDouble(context);
+      context.run(`request-${id}`, () => batch.add(double.reply, `{"id":"${id}"}`));
+      return double.sent;
+    });
+    // Nothing is written while the turn's requests are still being read.
+    expect(replies.map((sent) => sent.body)).toEqual([undefined, undefined, undefined]);
+    expect(batch.size).toBe(3);
+    await nextTurn();
+    expect(replies.map((sent) => sent.body)).toEqual(['{"id":"a"}', '{"id":"b"}', '{"id":"c"}']);
+    for (const sent of replies) {
+      expect(sent.headers).toEqual({
+        'cache-status': 'vidcache; hit; detail=l1',
+        'content-type': 'application/json; charset=utf-8',
+      });
+      // Not the first request's context, which scheduled the send: a log line must not take its id.
+      expect(sent.context).toBeUndefined();
+    }
+    expect(batch.size).toBe(0);
+    // The next turn starts a batch of its own.
+    const later = replyDouble(context);
+    batch.add(later.reply, '{}');
+    await nextTurn();
+    expect(later.sent.body).toBe('{}');
+  });
+
+  it('still sends the others when one answer fails, reports it, and closes that connection', async () => {
+    const errors: unknown[] = [];
+    const batch = new ReplyBatch((error) => errors.push(error));
+    const first = replyDouble(context);
+    const failing = replyDouble(context, true);
+    const last = replyDouble(context);
+    batch.add(first.reply, '1');
+    batch.add(failing.reply, '2');
+    batch.add(last.reply, '3');
+    await nextTurn();
+    expect([first.sent.body, last.sent.body]).toEqual(['1', '3']);
+    expect(failing.sent.destroyed).toBe(true);
+    expect(errors).toEqual([new Error('socket gone')]);
   });
 });

@@ -14,6 +14,7 @@ import {
   REDIRECT_METADATA,
 } from '@nestjs/common/constants.js';
 import { DiscoveryService, HttpAdapterHost, ModuleRef } from '@nestjs/core';
+import { AsyncResource } from 'node:async_hooks';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { cacheStatus } from './cache-status.js';
@@ -72,6 +73,9 @@ interface LaneRoute {
 const isObject = (value: unknown): boolean => value !== null && typeof value === 'object';
 const JSON_TYPE = 'application/json; charset=utf-8';
 const L1_HIT = cacheStatus([{ namespace: '', tier: 'l1', stored: false }])!;
+// Lower case, as Fastify keeps header names: an upper-case name is lower-cased into a new string
+// on every call, which V8 then looks up in its string table (both visible in a `perf` profile).
+const CACHE_STATUS = 'cache-status';
 
 const hasBody = (request: FastifyRequest): boolean => {
   const { headers } = request;
@@ -118,12 +122,68 @@ export function ServeL1Hits(options: HitLaneOptions): MethodDecorator {
   };
 }
 
+/**
+ * The lane's answers of one turn of the event loop, sent together once the turn's I/O callbacks
+ * have run (`setImmediate`), rather than one by one as each request is parsed.
+ *
+ * Why: on a loopback or a VM, a response written while its client sleeps in `epoll_wait` makes the
+ * kernel wake that client (an inter-processor interrupt, a hypercall under virtualization), and the
+ * server pays for it inside its `write`. Written back to back, the first answer of a batch wakes
+ * the client and the others find it awake. Measured in one service process, alternating every 3 s
+ * under autocannon (32 connections): 47–70 µs of CPU per L1 hit against 67–122 µs answered one by
+ * one, with a lower p50 and p99 (bench/README.md). The wait is bounded by the turn: the requests
+ * the same `epoll` wake-up delivered, each answered from memory.
+ *
+ * A value taken from L1 is immutable, so sending it a few microseconds later changes nothing it
+ * says; the request was answered, as far as the cache is concerned, when L1 was read.
+ */
+export class ReplyBatch {
+  private replies: FastifyReply[] = [];
+  private bodies: string[] = [];
+  /** Run outside any request's context: a log line written meanwhile must not take another's id. */
+  private readonly flush = AsyncResource.bind(() => this.sendAll());
+
+  constructor(private readonly onError: (error: unknown) => void) {}
+
+  add(reply: FastifyReply, body: string): void {
+    if (this.replies.push(reply) === 1) setImmediate(this.flush);
+    this.bodies.push(body);
+  }
+
+  /** Answers waiting to be sent. */
+  get size(): number {
+    return this.replies.length;
+  }
+
+  private sendAll(): void {
+    const { replies, bodies } = this;
+    this.replies = [];
+    this.bodies = [];
+    for (let i = 0; i < replies.length; i++) {
+      const reply = replies[i]!;
+      try {
+        void reply.header(CACHE_STATUS, L1_HIT).type(JSON_TYPE).send(bodies[i]);
+      } catch (error) {
+        // Not expected (Fastify handles its own errors); the other answers are still sent, and this
+        // client gets a closed connection rather than a wait for an answer that cannot come.
+        this.onError(error);
+        reply.raw.destroy();
+      }
+    }
+  }
+}
+
 /** Installs the lane on every route marked with {@link ServeL1Hits}; see there. */
 @Injectable()
 export class HitLane implements OnApplicationBootstrap {
   private readonly logger = new Logger('HitLane');
   private readonly routes: LaneRoute[] = [];
   private installed = false;
+  private readonly batch = new ReplyBatch((error) =>
+    this.logger.error(
+      `an L1 hit could not be sent: ${error instanceof Error ? error.message : String(error)}`,
+    ),
+  );
 
   constructor(
     private readonly registry: CacheableRegistry,
@@ -144,7 +204,7 @@ export class HitLane implements OnApplicationBootstrap {
       if (spec === undefined || route.method !== 'GET') return;
       const lane: LaneRoute = { spec: spec as LaneSpec, url: route.url };
       this.routes.push(lane);
-      const hook = laneHook(lane);
+      const hook = laneHook(lane, this.batch);
       route.onRequest =
         route.onRequest === undefined
           ? [hook]
@@ -205,8 +265,11 @@ export class HitLane implements OnApplicationBootstrap {
   }
 }
 
-/** The `onRequest` hook of one route: answers an L1 hit, or calls `done` to let the handler answer. */
-function laneHook(lane: LaneRoute) {
+/**
+ * The `onRequest` hook of one route: answers an L1 hit (through `batch`), or calls `done` to let
+ * the handler answer.
+ */
+function laneHook(lane: LaneRoute, batch: ReplyBatch) {
   const { spec } = lane;
   const serves = spec.serves ?? isObject;
   return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
@@ -225,7 +288,7 @@ function laneHook(lane: LaneRoute) {
     }
     const value = method.takeL1(args, serves);
     if (value === MISS) return handOff(guards, guards.length, request, done);
-    void reply.header('Cache-Status', L1_HIT).type(JSON_TYPE).send(jsonOf(value));
+    batch.add(reply, jsonOf(value));
   };
 }
 

@@ -22,8 +22,9 @@ interface FakeResponse {
 function call(handler: keyof VideosController, ip = '10.0.0.1') {
   const response: FakeResponse = {
     headers: new Map(),
+    // As Fastify's reply keeps them.
     header(name, value) {
-      this.headers.set(name, value);
+      this.headers.set(name.toLowerCase(), value);
     },
   };
   const request = { ip, headers: {} };
@@ -67,9 +68,9 @@ describe('ClientThrottlerGuard', () => {
     expect(answers[0]).toBe(answers[1]);
     await expect(answers[0]).resolves.toBe(true);
     expect(Object.fromEntries(second.response.headers)).toEqual({
-      'X-RateLimit-Limit': 3,
-      'X-RateLimit-Remaining': 1,
-      'X-RateLimit-Reset': 60,
+      'x-ratelimit-limit': 3,
+      'x-ratelimit-remaining': 1,
+      'x-ratelimit-reset': 60,
     });
   });
 
@@ -81,7 +82,7 @@ describe('ClientThrottlerGuard', () => {
     await expect(guard.canActivate(third.context)).rejects.toThrow(
       new ThrottlerException('slow down for 60 s'),
     );
-    expect(third.response.headers.get('Retry-After')).toBe(60);
+    expect(third.response.headers.get('retry-after')).toBe(60);
     // Another client still has its whole budget.
     await expect(guard.canActivate(call('findOne', '10.0.0.2').context)).resolves.toBe(true);
     // The block ends with its duration.
@@ -114,7 +115,7 @@ describe('ClientThrottlerGuard', () => {
     await guard.canActivate(call('computed').context);
     const second = call('computed');
     await guard.canActivate(second.context);
-    expect(second.response.headers.get('X-RateLimit-Limit')).toBe(2);
+    expect(second.response.headers.get('x-ratelimit-limit')).toBe(2);
     await expect(guard.canActivate(call('computed').context)).rejects.toThrow(ThrottlerException);
     expect(increment).toHaveBeenCalledTimes(3);
     // Through increment only: the fast path's direct call was not taken.

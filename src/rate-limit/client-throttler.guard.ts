@@ -37,7 +37,8 @@ interface CountPlan {
   readonly setHeaders: boolean;
   /**
    * The `X-RateLimit-Limit`, `-Remaining`, `-Reset` and `Retry-After` header names, each with
-   * `-<name>` after it for a throttler not named `default`, as the stock guard writes them.
+   * `-<name>` after it for a throttler not named `default`, as the stock guard writes them (in
+   * lower case, as Fastify sends them).
    */
   readonly headers: readonly [string, string, string, string];
 }
@@ -191,12 +192,14 @@ export class ClientThrottlerGuard extends ThrottlerGuard implements HitLaneGuard
     const setHeaders = throttler.setHeaders ?? module.setHeaders ?? true;
     const name = throttler.name ?? 'default';
     const suffix = name === 'default' ? '' : `-${name}`;
-    const rateLimit = (part: string) => `${this.headerPrefix}-${part}${suffix}`;
+    // Lower case, as Fastify keeps and sends them: it lower-cases a name on every call otherwise,
+    // into a new string that V8 then looks up in its string table.
+    const rateLimit = (part: string) => `${this.headerPrefix}-${part}${suffix}`.toLowerCase();
     const headers = [
       rateLimit('Limit'),
       rateLimit('Remaining'),
       rateLimit('Reset'),
-      `Retry-After${suffix}`,
+      `retry-after${suffix}`,
     ] as const;
     return { kind: 'count', name, limit, ttl, blockDuration, setHeaders, headers };
   }
