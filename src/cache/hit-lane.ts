@@ -130,7 +130,7 @@ export function ServeL1Hits(options: HitLaneOptions): MethodDecorator {
  * kernel wake that client (an inter-processor interrupt, a hypercall under virtualization), and the
  * server pays for it inside its `write`. Written back to back, the first answer of a batch wakes
  * the client and the others find it awake. Measured in one service process, alternating every 3 s
- * under autocannon (32 connections): 47–70 µs of CPU per L1 hit against 67–122 µs answered one by
+ * under autocannon (32 connections): 47–71 µs of CPU per L1 hit against 67–122 µs answered one by
  * one, with a lower p50 and p99 (bench/README.md). The wait is bounded by the turn: the requests
  * the same `epoll` wake-up delivered, each answered from memory.
  *

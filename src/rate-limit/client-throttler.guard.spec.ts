@@ -98,6 +98,19 @@ describe('ClientThrottlerGuard', () => {
     );
   });
 
+  it('keeps each client to its own budget when their requests interleave', async () => {
+    const { guard } = await guardWith(1, clock);
+    const clients = ['10.0.0.1', '10.0.0.2', '2001:db8:1:2::1', '2001:db8:9:9::1'];
+    for (const ip of clients)
+      await expect(guard.canActivate(call('findOne', ip).context)).resolves.toBe(true);
+    // The same /64 as the third client, after another client's request: that client's budget, spent.
+    await expect(guard.canActivate(call('findOne', '2001:db8:1:2::ffff').context)).rejects.toThrow(
+      ThrottlerException,
+    );
+    for (const ip of clients)
+      await expect(guard.canActivate(call('findOne', ip).context)).rejects.toThrow(ThrottlerException);
+  });
+
   it('lets a @SkipThrottle() route through uncounted and without headers', async () => {
     const { guard } = await guardWith(1, clock);
     for (let i = 0; i < 3; i++) {
