@@ -54,7 +54,8 @@ export class CacheStatusHooks {
     const preHandler: PreHandler = (_request, _reply, done) => context.run(done);
     const onSend: OnSend = (_request, reply, payload, done) => {
       const value = cacheStatus(context.outcomes());
-      if (value !== undefined) void reply.header('Cache-Status', value);
+      // Lower case, as Fastify keeps it: no new string for V8 to look up on every response.
+      if (value !== undefined) void reply.header('cache-status', value);
       done(null, payload);
     };
     fastify.addHook('onRoute', (route: RouteOptions) => {
