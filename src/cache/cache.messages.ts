@@ -23,6 +23,8 @@ export const evictionUnreplicated = (reason: string) =>
   `Redis took an eviction but its replicas did not (${reason}): a failover could bring the old values back, so L2 is skipped and the eviction replayed until they take it`;
 export const connectionReplaced = (timeouts: number) =>
   `L2 connection replaced after ${timeouts} consecutive timeouts: its replies can no longer be trusted to match its commands`;
+export const busRenewing = (silentMs: number) =>
+  `Invalidation bus silent for ${silentMs} ms on a Cluster: sending its SSUBSCRIBE again, as a subscription can be lost while its connection stays open`;
 export const busDeaf = (silentMs: number, periods: number) =>
   `Invalidation bus was silent for ${silentMs} ms (${periods} such silences so far): L1 is not served while the bus is silent`;
 export const busGap = (sender: string, missing: number) =>

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { RedisClient } from '../redis/redis-connections.js';
-import { keepSubscribed, messageEventOf, publishOn } from '../redis/subscription.js';
+import { keepSubscribed, messageEventOf, publishOn, subscribeAgain } from '../redis/subscription.js';
 import type { SpanContext } from '@opentelemetry/api';
-import { busDeaf, busGap, busResubscribeFailed, busResubscribed } from './cache.messages.js';
+import { busDeaf, busGap, busRenewing, busResubscribeFailed, busResubscribed } from './cache.messages.js';
 import { BucketHistogram, EVICTION_DELAY_BUCKETS } from './cache-stats.js';
 import { cacheTracing } from './cache-tracing.js';
 import { coarseClock } from './coarse-clock.js';
@@ -33,6 +33,14 @@ const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 const MAX_ITEMS_PER_MESSAGE = 1_000;
 /** Senders remembered for the sequence check; past this the record starts over. */
 const MAX_SENDERS = 1_000;
+
+/**
+ * On a Cluster, a channel silent this long has its SSUBSCRIBE sent again (subscribeAgain), then
+ * again after twice the wait, up to RENEW_MAX_MS. Longer than ioredis's own look at the topology
+ * (every 5 s), so a failover ioredis handles is left to it.
+ */
+export const RENEW_AFTER_MS = 6_000;
+const RENEW_MAX_MS = 30_000;
 
 const isStringArray = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((item) => typeof item === 'string');
@@ -107,6 +115,10 @@ export class InvalidationBus {
    */
   private probe: number | undefined;
   private warnedAt = 0;
+  /** When this replica started listening (Date.now()): the start of a silence if nothing was ever heard. */
+  private startedAt = 0;
+  /** Sending SSUBSCRIBE again while the channel is silent (Cluster only): when next, and the wait after. */
+  private readonly renewal = { at: 0, waitMs: RENEW_AFTER_MS, pending: false };
   /** Real time, read cheaply: deafness is about messages arriving, not the cache's (replaceable) clock. */
   private readonly clock = coarseClock();
   /** Counters for stats. */
@@ -117,6 +129,8 @@ export class InvalidationBus {
     resubscriptions: 0,
     /** Resubscriptions that failed (the connection dropped again, or Redis refused). */
     resubscribeFailures: 0,
+    /** SSUBSCRIBEs sent again on a Cluster because the channel was silent (renewIfSilent). */
+    renewals: 0,
     heartbeatErrors: 0,
     /** Messages found missing by their numbers (each drops L1). */
     gaps: 0,
@@ -158,7 +172,11 @@ export class InvalidationBus {
     this.subscriber.on(messageEventOf(this.subscriber), (channel: string, raw: string) =>
       this.receive(channel, raw),
     );
-    this.heartbeat = setInterval(() => this.beat(), this.timing.heartbeatMs).unref();
+    this.startedAt = Date.now();
+    this.heartbeat = setInterval(() => {
+      this.renewIfSilent();
+      this.beat();
+    }, this.timing.heartbeatMs).unref();
     const subscribed = keepSubscribed(this.subscriber, [this.channel], {
       // Once Redis has answered the SUBSCRIBE, every later eviction arrives; those sent before
       // may have been missed, so L1 goes.
@@ -208,6 +226,32 @@ export class InvalidationBus {
     this.counters.resubscriptions++;
     this.logger.warn(busResubscribed());
     this.handlers.onResubscribed();
+  }
+
+  /**
+   * On a Cluster, a subscription lost while its connection stayed open is not remade by ioredis (see
+   * subscribeAgain): once the channel has been silent for RENEW_AFTER_MS, its SSUBSCRIBE is sent
+   * again, and again after twice the wait while the silence lasts. An answer is a resubscription:
+   * L1 is dropped, since evictions sent during the silence were missed.
+   */
+  private renewIfSilent(): void {
+    const { renewal } = this;
+    const now = Date.now();
+    const silentMs = now - (this.heardAt || this.startedAt);
+    if (renewal.pending || silentMs < RENEW_AFTER_MS || now < renewal.at || this.closed) return;
+    const sent = subscribeAgain(this.subscriber, [this.channel]);
+    if (sent === undefined) return;
+    renewal.pending = true;
+    renewal.at = now + renewal.waitMs;
+    renewal.waitMs = Math.min(renewal.waitMs * 2, RENEW_MAX_MS);
+    this.counters.renewals++;
+    this.logger.warn(busRenewing(silentMs));
+    sent
+      .then(
+        () => this.resubscribed(),
+        (error: Error) => this.resubscribeFailed(error),
+      )
+      .finally(() => (renewal.pending = false));
   }
 
   private beat(): void {
@@ -318,6 +362,10 @@ export class InvalidationBus {
       }
     }
     this.heardAt = now;
+    if (this.renewal.at !== 0) {
+      this.renewal.at = 0;
+      this.renewal.waitMs = RENEW_AFTER_MS;
+    }
   }
 
   async close(): Promise<void> {

@@ -58,6 +58,8 @@ export interface CacheStatsSnapshot {
         malformed: number;
         resubscriptions: number;
         resubscribeFailures: number;
+        /** SSUBSCRIBEs sent again on a Cluster because the channel was silent. */
+        renewals: number;
         heartbeatErrors: number;
         gaps: number;
         /** Whether this replica hears evictions now (else it serves no L1). */

@@ -141,6 +141,14 @@ export function registerCacheMetrics(registry: Registry, stats: () => CacheStats
     },
     () => busCount(read(), 'resubscribeFailures'),
   );
+  mirroredCounter(
+    registry,
+    {
+      name: METRIC.busRenewals,
+      help: 'Times a Cluster bus sent its SSUBSCRIBE again because its channel was silent (a subscription can be lost while its connection stays open)',
+    },
+    () => busCount(read(), 'renewals'),
+  );
   mirroredGauge(
     registry,
     {

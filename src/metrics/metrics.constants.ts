@@ -17,6 +17,7 @@ export const METRIC = {
   busReceived: 'vidcache_cache_bus_received_total',
   busResubscriptions: 'vidcache_cache_bus_resubscriptions_total',
   busResubscribeFailures: 'vidcache_cache_bus_resubscribe_failures_total',
+  busRenewals: 'vidcache_cache_bus_renewals_total',
   busHearing: 'vidcache_cache_bus_hearing',
   cacheL1HitRatio: 'vidcache_cache_l1_hit_ratio',
   cacheStale: 'vidcache_cache_stale_total',

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { ShardedSubscriber } from './sharded-subscriber.patch.js';
+import { ClusterSubscriberGroup, ShardedSubscriber } from './sharded-subscriber.patch.js';
 
 describe('the fix for ioredis sharded subscribers that are stopped', () => {
   it('an error on the connection of a stopped subscriber (a SUNSUBSCRIBE Redis pushed meanwhile) does not end the process', () => {
@@ -15,5 +15,27 @@ describe('the fix for ioredis sharded subscribers that are stopped', () => {
       connection.emit('error', new Error('Command queue state error. Last reply: sunsubscribe,ch,0')),
     ).not.toThrow();
     expect(subscriber.getInstance()).toBeNull();
+  });
+});
+
+describe('the fix for the ioredis subscriber group’s channel list', () => {
+  const held = (group: InstanceType<typeof ClusterSubscriberGroup>) =>
+    [...(group as unknown as { channels: Map<number, string[]> }).channels.values()].flat();
+
+  it('an SSUBSCRIBE of a channel already held does not add it again (the list ioredis subscribes again after a reconnection)', () => {
+    const group = new ClusterSubscriberGroup(new EventEmitter(), {});
+
+    expect(group.addChannels(['{a}bus'])).toBe(1);
+    // Without the fix, each of these appended another '{a}bus'.
+    expect(group.addChannels(['{a}bus'])).toBe(1);
+    expect(group.addChannels(['{a}bus', '{a}bus'])).toBe(1);
+    expect(group.addChannels(['{a}other', '{a}bus'])).toBe(2);
+    expect(held(group)).toEqual(['{a}bus', '{a}other']);
+  });
+
+  it('still refuses channels of different slots', () => {
+    const group = new ClusterSubscriberGroup(new EventEmitter(), {});
+    expect(group.addChannels(['{a}bus', '{b}bus'])).toBe(-1);
+    expect(held(group)).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import subscriberGroup from 'ioredis/built/cluster/ClusterSubscriberGroup.js';
 import shardedSubscriber from 'ioredis/built/cluster/ShardedSubscriber.js';
 
 /**
@@ -29,4 +30,30 @@ ShardedSubscriber.prototype.stop = function stopKeepingAnErrorListener(
 
 function ignore(): void {}
 
-export { ShardedSubscriber };
+/**
+ * A second fix, for the subscriber group: `addChannels` appends the channels of every SSUBSCRIBE to
+ * the list it subscribes again after a reconnection, even those it holds already. The bus sends
+ * SSUBSCRIBE again when its channel has been silent for long (subscribeAgain in subscription.ts),
+ * and the list would grow by one each time. Here a channel already held is not added again.
+ */
+const ClusterSubscriberGroup = subscriberGroup.default ?? subscriberGroup;
+const addChannels = ClusterSubscriberGroup.prototype.addChannels;
+if (typeof addChannels !== 'function') {
+  throw new Error('ioredis ClusterSubscriberGroup has no addChannels(): check sharded-subscriber.patch.ts');
+}
+type Channel = string | Buffer;
+ClusterSubscriberGroup.prototype.addChannels = function addChannelsOnce(
+  this: InstanceType<typeof ClusterSubscriberGroup>,
+  channels: Channel[],
+): number {
+  const lists = [...(this as unknown as { channels: Map<number, Channel[]> }).channels.values()];
+  const held = new Set(lists.flat().map(String));
+  const fresh = channels.filter(
+    (channel, i) => !held.has(String(channel)) && channels.indexOf(channel) === i,
+  );
+  // Nothing new: the count of channels held, as addChannels returns it.
+  if (fresh.length === 0) return lists.reduce((sum, list) => sum + list.length, 0);
+  return addChannels.call(this, fresh);
+};
+
+export { ClusterSubscriberGroup, ShardedSubscriber };

@@ -110,6 +110,22 @@ export function keepSubscribed(
   return connection.subscribe(...channels);
 }
 
+/**
+ * On a Cluster, sends SSUBSCRIBE for `channels` again, on the connection ioredis holds for their
+ * shard; elsewhere returns undefined. A sharded subscription can be lost while its connection stays
+ * open, and ioredis does not notice: a master that hands its slots to another node (a failover)
+ * pushes SUNSUBSCRIBE to their subscribers, and if it takes them back before ioredis next reads the
+ * topology, ioredis keeps the old connection as subscribed. It also drops, without a word, an
+ * SSUBSCRIBE that failed when it remade a subscription. Redis answers an SSUBSCRIBE of a channel
+ * the connection already has as a new one, and nothing changes.
+ */
+export function subscribeAgain(
+  connection: RedisClient,
+  channels: readonly string[],
+): Promise<unknown> | undefined {
+  return connection instanceof Cluster ? connection.ssubscribe(...channels) : undefined;
+}
+
 /** The first wait before a rejected SSUBSCRIBE is sent again; doubled after each failure. */
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 30_000;

@@ -158,6 +158,7 @@ export const CACHE_STATS_SCHEMA: SchemaObject = object<
       malformed: count,
       resubscriptions: count,
       resubscribeFailures: count,
+      renewals: count,
       heartbeatErrors: count,
       gaps: count,
       hearing: { type: 'boolean', description: 'Whether this replica hears evictions now' },
