@@ -17,8 +17,9 @@ const { ReplyBatch } = await fromBuild<typeof import('../../src/cache/hit-lane.j
  * as the hit lane sends an L1 hit (its `ReplyBatch`). The
  * service's global hooks (request id, protocol checks, metrics, `Cache-Status`) run around it as
  * around every route. Compared with the bare app's `lane-floor` route, it shows what the service's
- * process costs a request that does no cache work; compared with the L1-hit route, what that
- * route's own work costs.
+ * process costs a request that does no cache work. The bench also reads `GET /videos/:id` (L1 hits)
+ * from this same process: the difference between the two is the L1-hit route's own work, measured
+ * in one process (a process's speed differs from another's by run).
  */
 const configError = validateAllConfig();
 if (configError) throw new Error(configError);

@@ -70,6 +70,15 @@ export const HTTP_VARIANTS = [
     target: 'service-floor',
     path: 'floor',
   },
+  {
+    // The same route in the floor's process: its difference from the floor row is the route's own
+    // work, with whatever state that one process is in (the processes' speeds differ by run).
+    id: 'floor-process-l1',
+    name: 'diagnostic: the L1-hit route (GET /videos/:id) in the floor diagnostic’s process',
+    target: 'service-floor',
+    path: 'videos',
+    outcome: 'l1',
+  },
   { id: 'l1', name: 'vidcache GET /videos/:id, L1 hit', target: 'service', path: 'videos', outcome: 'l1' },
   {
     id: 'l2',
@@ -217,6 +226,7 @@ export async function runHttp(ctx: BenchContext): Promise<HttpResult> {
   try {
     await primeVideos(processes.service, ids, 'vidcache; hit; detail=l1');
     await primeVideos(processes['l2-replica'], ids, 'vidcache; hit; detail=l2');
+    await primeVideos(processes['service-floor'], ids, 'vidcache; hit; detail=l1');
     const valueBytes = (await (await fetch(processes.service.url + videoPath('videos', 1))).arrayBuffer())
       .byteLength;
     let fresh = ids;
