@@ -197,7 +197,7 @@ describe('InvalidationBus on a Redis Cluster with replicas (sharded pub/sub)', (
     90_000,
   );
 
-  it('a failover and a failback between two topology refreshes: the subscription the old master dropped when it became a replica is made again', async () => {
+  it('a failover and a failback that ioredis does not see: the subscription the old master dropped when it became a replica is made again', async () => {
     const a = await replica('replica-a');
     const master = await cluster.masterOf(channel);
     const [standby] = await cluster.replicasOf(master);

@@ -36,8 +36,10 @@ const MAX_SENDERS = 1_000;
 
 /**
  * On a Cluster, a channel silent this long has its SSUBSCRIBE sent again (subscribeAgain), then
- * again after twice the wait, up to RENEW_MAX_MS. Longer than ioredis's own look at the topology
- * (every 5 s), so a failover ioredis handles is left to it.
+ * again after twice the wait, up to RENEW_MAX_MS. Long enough that a failover ioredis notices (a
+ * node's connection ends, or a node answers MOVED) is left to ioredis, which moves the subscription
+ * itself. ioredis 5.11.1 reads the topology again only then: it has no periodic refresh unless
+ * `slotsRefreshInterval` is set, so a subscription lost without either is never remade by it.
  */
 export const RENEW_AFTER_MS = 6_000;
 const RENEW_MAX_MS = 30_000;
