@@ -2,7 +2,6 @@ import { Controller, Get, Injectable, Param } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { Cacheable, VIDCACHE_REDIS, type RedisConnections } from '../src/cache/index.js';
-import { ReadinessState } from '../src/health/readiness-state.js';
 import type { LocalFirstThrottlerStorage } from '../src/rate-limit/local-first-throttler.storage.js';
 import { WarmupTask } from '../src/warmup/warmup-task.decorator.js';
 import { WarmupService } from '../src/warmup/warmup.service.js';
@@ -72,18 +71,16 @@ describe('the operations on a Redis Cluster of three masters', () => {
     const boot = () =>
       createOpsApp({
         cache: { prefix, redisClusterNodes: cluster.nodes, policies: { item: { jitter: 0 } } },
-        env: { ADMIN_TOKEN: TEST_ADMIN_TOKEN, RATE_LIMIT_MAX: String(LIMIT), WARMUP_ON_BOOT: 'true' },
+        env: { ADMIN_TOKEN: TEST_ADMIN_TOKEN, RATE_LIMIT_MAX: String(LIMIT), WARMUP_ON_BOOT: 'false' },
         providers: [ItemsService, ItemsWarmup],
         controllers: [ItemsController],
       });
     [a, b] = await Promise.all([boot(), boot()]);
-    reports = await Promise.all(
-      [a, b].map(async (app) => {
-        await app.get(ReadinessState).whenWarmupSettled();
-        await waitFor(() => app.get(WarmupService).status().last !== null);
-        return app.get(WarmupService).status().last!;
-      }),
-    );
+    // Both replicas warm at once, as replicas started together do at boot, but once both are up.
+    // Here they share one process, and while two apps boot the event loop stalls for 180–660 ms at
+    // a time (measured): a Redis command of the warm-up in flight then outlives the 150 ms L2
+    // timeout, and its item loads twice. Replicas in production run in processes of their own.
+    reports = await Promise.all([a, b].map((app) => app.get(WarmupService).run('manual')));
   }, 120_000);
   afterAll(async () => {
     await closeAll(a, b);
@@ -107,6 +104,8 @@ describe('the operations on a Redis Cluster of three masters', () => {
       { role: 'leader' },
     ]);
     const loads = [a, b].map((app) => app.get(ItemsService).loads);
+    if (loads[0]! + loads[1]! !== 3)
+      console.log(`loads ${loads.join(' + ')}; reports ${JSON.stringify(reports)}`);
     expect(loads.reduce((x, y) => x + y, 0)).toBe(3); // each item read from the source once
   });
 
