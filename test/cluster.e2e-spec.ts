@@ -78,8 +78,9 @@ describe('the operations on a Redis Cluster of three masters', () => {
     [a, b] = await Promise.all([boot(), boot()]);
     // Both replicas warm at once, as replicas started together do at boot, but once both are up.
     // Here they share one process, and while two apps boot the event loop stalls for 180–660 ms at
-    // a time (measured): a Redis command of the warm-up in flight then outlives the 150 ms L2
-    // timeout, and its item loads twice. Replicas in production run in processes of their own.
+    // a time (measured): a warm-up Redis command in flight can then outlive the 150 ms L2 timeout,
+    // and its item load twice (what a CI run's 6 loads instead of 3 most likely were; not shown).
+    // Replicas in production run in processes of their own.
     reports = await Promise.all([a, b].map((app) => app.get(WarmupService).run('manual')));
   }, 120_000);
   afterAll(async () => {
