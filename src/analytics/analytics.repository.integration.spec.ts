@@ -1,5 +1,10 @@
-import { eq, sql } from 'drizzle-orm';
-import { DATABASE_KINDS, openTestDatabase, type OpenTestDatabase } from '../../test/fixtures/database.js';
+import { eq, inArray, sql } from 'drizzle-orm';
+import {
+  DATABASE_KINDS,
+  openTestDatabase,
+  zoneWithRecentDstChange,
+  type OpenTestDatabase,
+} from '../../test/fixtures/database.js';
 import {
   events,
   queryRows,
@@ -13,6 +18,7 @@ import {
   AnalyticsRepository,
   ANALYTICS_RANGES,
   PLATFORM_METRICS,
+  TRENDING_WEIGHTS,
   type MetricSeries,
 } from './analytics.repository.js';
 import { EventsRepository } from './events.repository.js';
@@ -24,8 +30,9 @@ const DAY = 24 * HOUR;
 const utcDay = (time: number) => Math.floor(time / DAY) * DAY;
 const utcHour = (time: number) => Math.floor(time / HOUR) * HOUR;
 
-// Buckets are UTC whatever the session's time zone: run every query in an odd one to prove it.
-const TIME_ZONE = 'Pacific/Chatham';
+// Buckets are UTC and ranges fixed durations whatever the session's time zone: run every query in
+// an odd one, which changed to daylight-saving time three days ago, to prove it.
+const TIME_ZONE = zoneWithRecentDstChange();
 
 describe.each(DATABASE_KINDS)('AnalyticsRepository on %s', (kind) => {
   let database: OpenTestDatabase;
@@ -266,6 +273,53 @@ describe.each(DATABASE_KINDS)('AnalyticsRepository on %s', (kind) => {
           expect(series.points.length).toBeGreaterThan(0);
         }
       }
+    });
+  });
+
+  describe('range edges, with the zone’s daylight-saving change inside every range but 24h', () => {
+    const HOURS = { '24h': 24, '7d': 168, '30d': 720, '90d': 2160 } as const;
+
+    /** Runs `check` while c has two shares on v4, 20 minutes inside and 20 minutes outside `hours`. */
+    const withEdgeShares = async (hours: number, check: () => Promise<void>) => {
+      const inserted = await database.db
+        .insert(events)
+        .values(
+          [hours * HOUR - 20 * MINUTE, hours * HOUR + 20 * MINUTE].map((age) => ({
+            type: 'share' as const,
+            videoId: v4,
+            userId: c,
+            createdAt: new Date(now - age),
+          })),
+        )
+        .returning({ id: events.id });
+      try {
+        await check();
+      } finally {
+        await database.db.delete(events).where(
+          inArray(
+            events.id,
+            inserted.map((row) => row.id),
+          ),
+        );
+      }
+    };
+
+    it.each(ANALYTICS_RANGES)('%s starts exactly that many hours ago', async (range) => {
+      const before = await repository.platformMetric('shares', range);
+
+      await withEdgeShares(HOURS[range], async () => {
+        expect((await repository.platformMetric('shares', range)).total).toBe(before.total + 1);
+        expect((await repository.userStats(c, range))!.shares).toBe(1);
+      });
+    });
+
+    it('trending counts exactly the last 168 hours', async () => {
+      await withEdgeShares(HOURS['7d'], async () => {
+        expect((await repository.trending(10)).find((video) => video.videoId === v4)).toMatchObject({
+          score: TRENDING_WEIGHTS.share,
+          events7d: 1,
+        });
+      });
     });
   });
 

@@ -93,11 +93,16 @@ export interface AnalyticsSummary extends EventCounts {
   totals: { users: number; videos: number };
 }
 
+/**
+ * Each range as a fixed number of hours. PostgreSQL subtracts an interval of days from a
+ * `timestamptz` in the session's time zone, so `now() - interval '90 days'` lasts an hour more or
+ * less when a daylight-saving change falls in the range. Hours are always 3,600 seconds.
+ */
 const RANGE_INTERVAL: Record<AnalyticsRange, string> = {
   '24h': '24 hours',
-  '7d': '7 days',
-  '30d': '30 days',
-  '90d': '90 days',
+  '7d': '168 hours',
+  '30d': '720 hours',
+  '90d': '2160 hours',
 };
 
 const EVENT_TYPE_OF: Record<'views' | 'likes' | 'shares', EventType> = {
@@ -257,7 +262,7 @@ export class AnalyticsRepository {
    * {@link TRENDING_RECENT_FACTOR} for events of the last 24 hours.
    */
   async trending(limit: number): Promise<TrendingVideo[]> {
-    const recent = sql`${events.createdAt} > now() - interval '24 hours'`;
+    const recent = sql`${events.createdAt} > ${since('24h')}`;
     const weight = sql`case ${events.type}
       when 'view' then ${TRENDING_WEIGHTS.view}::int
       when 'like' then ${TRENDING_WEIGHTS.like}::int
@@ -274,7 +279,7 @@ export class AnalyticsRepository {
               count(*) filter (where ${recent}) as events24h,
               count(*) as events7d
             from ${events}
-            where ${events.createdAt} > now() - interval '7 days'
+            where ${events.createdAt} > ${since('7d')}
             group by ${events.videoId}
           )
           select scored.video_id, ${videos.userId} as user_id, ${videos.title} as title,

@@ -1,5 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { DATABASE_KINDS, openTestDatabase, type OpenTestDatabase } from '../../test/fixtures/database.js';
+import {
+  DATABASE_KINDS,
+  openTestDatabase,
+  zoneWithRecentDstChange,
+  type OpenTestDatabase,
+} from '../../test/fixtures/database.js';
 import { TRICKY_JSON, TRICKY_TEXTS } from '../../test/fixtures/texts.js';
 import { events, isUniqueViolation, USERS_EMAIL_UNIQUE, type JsonObject } from '../database/index.js';
 import { VideosRepository } from '../videos/videos.repository.js';
@@ -10,7 +15,9 @@ describe.each(DATABASE_KINDS)('UsersRepository on %s', (kind) => {
   let repository: UsersRepository;
 
   beforeAll(async () => {
-    database = await openTestDatabase(kind);
+    // A zone that changed to daylight-saving time three days ago: "the last 7 days" must still
+    // mean 168 hours.
+    database = await openTestDatabase(kind, { timeZone: zoneWithRecentDstChange() });
     repository = new UsersRepository(database.db);
   });
 
@@ -172,5 +179,30 @@ describe.each(DATABASE_KINDS)('UsersRepository on %s', (kind) => {
       { id: quiet.id, events: 1 },
     ]);
     expect(await repository.listMostActive(1, 30)).toEqual([{ id: idle.id, events: 5 }]);
+  });
+
+  it('counts exactly the last 7 × 24 hours as the last 7 days', async () => {
+    const edge = await repository.create({ name: 'edge', email: 'edge@example.com' });
+    const video = await new VideosRepository(database.db).create({
+      userId: edge.id,
+      title: 'v',
+      category: 'music',
+    });
+    const minutesAgo = (minutes: number) => sql`now() - make_interval(mins => ${minutes})`;
+    const week = 7 * 24 * 60;
+    await database.db.insert(events).values(
+      [week - 20, week - 20, week + 20].map((minutes) => ({
+        type: 'view' as const,
+        videoId: video!.id,
+        userId: edge.id,
+        createdAt: minutesAgo(minutes),
+      })),
+    );
+
+    // Two events 20 minutes inside the window, one 20 minutes outside.
+    expect((await repository.listMostActive(100)).find((user) => user.id === edge.id)).toEqual({
+      id: edge.id,
+      events: 2,
+    });
   });
 });

@@ -120,10 +120,12 @@ export class UsersRepository {
    */
   async listMostActive(limit: number, days = 7): Promise<ActiveUser[]> {
     const eventCount = count();
+    // In seconds: days subtracted from a timestamptz follow the session's daylight-saving changes.
+    const since = sql`now() - make_interval(secs => ${days * 86_400})`;
     return this.db
       .select({ id: events.userId, events: eventCount })
       .from(events)
-      .where(gt(events.createdAt, sql`now() - make_interval(days => ${days})`))
+      .where(gt(events.createdAt, since))
       .groupBy(events.userId)
       .orderBy(desc(eventCount), events.userId)
       .limit(limit);
