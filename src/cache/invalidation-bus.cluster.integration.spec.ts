@@ -75,23 +75,6 @@ describe('InvalidationBus on a Redis Cluster with replicas (sharded pub/sub)', (
     }
   }
 
-  /**
-   * A manual failover to the replica on `port` (CLUSTER FAILOVER), asked again if the shard has not
-   * moved within 5 s: Redis drops a manual failover that times out (its master did not answer in
-   * time), and the test is about what follows the failover, not about that.
-   */
-  async function failoverTo(port: number): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      await cluster.cli(port, 'cluster', 'failover');
-      try {
-        await waitFor(async () => (await cluster.masterOf(channel)) === port, 5_000);
-        return;
-      } catch (error) {
-        if (attempt === 4) throw error;
-      }
-    }
-  }
-
   it('subscribes on the master of the channel’s shard, and an eviction reaches the other replica', async () => {
     const a = await replica('replica-a');
     const b = await replica('replica-b');
@@ -204,9 +187,9 @@ describe('InvalidationBus on a Redis Cluster with replicas (sharded pub/sub)', (
     const was = a.bus.counters.resubscriptions;
     // Manual failovers: the standby takes the shard over, and the old master, once it has synced
     // as a replica, takes it back.
-    await failoverTo(standby!);
+    await cluster.failover(standby!);
     await cluster.waitHealthy();
-    await failoverTo(master);
+    await cluster.failover(master);
     await waitFor(async () => a.bus.hears() && (await shardSubscribers(master)) === 1, 20_000).catch(
       async (error: Error) => {
         throw new Error(

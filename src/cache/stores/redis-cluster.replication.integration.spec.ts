@@ -1,3 +1,4 @@
+import calculateSlot from 'cluster-key-slot';
 import { waitFor } from '../../../test/fixtures/deferred.js';
 import { RedisClusterProcesses } from '../../../test/fixtures/redis-cluster.js';
 import { createHybrid, uniquePrefix, type HybridHandle } from '../../../test/fixtures/redis.js';
@@ -41,6 +42,17 @@ describe('on a Redis Cluster with replicas, an eviction waits for the replicas o
     }
   }
 
+  /** `count` keys of namespace `alpha` in different slots, all held by `master`. */
+  async function keysOn(master: number, count: number): Promise<string[]> {
+    const keys = new Map<number, string>();
+    for (let i = 0; keys.size < count; i++) {
+      const key = `m${i}`;
+      const full = fullKey(prefix, 'alpha', key);
+      if ((await cluster.masterOf(full)) === master) keys.set(calculateSlot(full), key);
+    }
+    return [...keys.values()];
+  }
+
   it('a replica that stops taking writes makes the evictions of its shard refused (503), and only those', async () => {
     const [master] = await cluster.masters();
     const [replica] = await cluster.replicasOf(master!);
@@ -71,5 +83,31 @@ describe('on a Redis Cluster with replicas, an eviction waits for the replicas o
     );
     expect(await handle.cache.wrap('alpha', here, () => 'new')).toBe('new');
     expect(await handle.cache.wrap('alpha', there, () => 'new')).toBe('new');
+  }, 60_000);
+
+  it('a failover moves a shard: an eviction of several of its slots at once follows it to the new master', async () => {
+    const [master] = await cluster.masters();
+    const [replica] = await cluster.replicasOf(master!);
+    const keys = await keysOn(master!, 6);
+    for (const key of keys) await handle.cache.wrap('alpha', key, () => 'old');
+
+    // The old master stays up and connected: the client learns of the move only from its MOVED
+    // answers, here one per slot, to commands sent in the same tick. ioredis opens its connection
+    // to the new master when they arrive, so the first eviction may be refused (503) at once.
+    await cluster.failover(replica!);
+    await cluster.waitHealthy();
+    const refusal = await handle.cache.deleteMany('alpha', keys).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refusal === null || refusal instanceof CacheUnavailableError).toBe(true);
+
+    // It is replayed on the new master, and L2 is back in service.
+    await waitFor(() => {
+      const { l2 } = handle.cache.stats();
+      return l2.status === 'up' && l2.pendingEvictions === 0;
+    }, 10_000);
+    for (const key of keys) expect(await handle.cache.wrap('alpha', key, () => 'new')).toBe('new');
+    await expect(handle.cache.deleteMany('alpha', keys)).resolves.toBeUndefined();
   }, 60_000);
 });
