@@ -92,8 +92,9 @@ describe('on a Redis Cluster with replicas, an eviction waits for the replicas o
     for (const key of keys) await handle.cache.wrap('alpha', key, () => 'old');
 
     // The old master stays up and connected: the client learns of the move only from its MOVED
-    // answers, here one per slot, to commands sent in the same tick. ioredis opens its connection
-    // to the new master when they arrive, so the first eviction may be refused (503) at once.
+    // answers, here one per slot, to commands auto-pipelined in the same tick. ioredis follows none
+    // of them (they differ), so the first eviction is refused (503) at once; then the client's slot
+    // table is refreshed (refreshOnMoved). Without that, every replay met MOVED again.
     await cluster.failover(replica!);
     await cluster.waitHealthy();
     const refusal = await handle.cache.deleteMany('alpha', keys).then(
