@@ -195,7 +195,14 @@ export async function createRedisConnections(
     connection.on('error', () => undefined);
   }
   logger.log(redisMode(describeTopology(topology)));
+  // Also ready once both emit 'ready': when a Cluster's ready check fails (its CLUSTER INFO, the
+  // first command to a node, can outlast the L2 timeout while the machine is loaded), ioredis
+  // connects again and leaves connect()'s promise pending for good, so start-up waited the full
+  // CONNECT_WAIT_MS and reported Redis unreachable although the retry was ready within a second.
+  const ready = (connection: RedisClient) =>
+    new Promise<true>((resolve) => connection.once('ready', () => resolve(true)));
   const connected = await Promise.race([
+    Promise.all([ready(client), ready(subscriber)]).then(() => true),
     Promise.all([client.connect(), subscriber.connect()]).then(
       () => true,
       () => false,
