@@ -4,6 +4,7 @@ import {
   byteOrder,
   DRIZZLE,
   events,
+  hoursAgo,
   queryRows,
   users,
   videos,
@@ -93,17 +94,8 @@ export interface AnalyticsSummary extends EventCounts {
   totals: { users: number; videos: number };
 }
 
-/**
- * Each range as a fixed number of hours. PostgreSQL subtracts an interval of days from a
- * `timestamptz` in the session's time zone, so `now() - interval '90 days'` lasts an hour more or
- * less when a daylight-saving change falls in the range. Hours are always 3,600 seconds.
- */
-const RANGE_INTERVAL: Record<AnalyticsRange, string> = {
-  '24h': '24 hours',
-  '7d': '168 hours',
-  '30d': '720 hours',
-  '90d': '2160 hours',
-};
+/** Each range in hours (see hoursAgo). */
+const RANGE_HOURS: Record<AnalyticsRange, number> = { '24h': 24, '7d': 168, '30d': 720, '90d': 2160 };
 
 const EVENT_TYPE_OF: Record<'views' | 'likes' | 'shares', EventType> = {
   views: 'view',
@@ -118,7 +110,7 @@ export const TRENDING_RECENT_FACTOR = 3;
 
 /** `created_at > now() - <range>`: the window every range-based figure uses. */
 function since(range: AnalyticsRange): SQL {
-  return sql`now() - ${RANGE_INTERVAL[range]}::interval`;
+  return hoursAgo(RANGE_HOURS[range]);
 }
 
 /** Counts views, likes and shares in one pass: `count(*) filter (where type = …)`. */

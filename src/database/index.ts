@@ -7,6 +7,6 @@ export { isForeignKeyViolation, isUniqueViolation } from './database-errors.js';
 export { newId } from './ids.js';
 export { pageOffset, type Paged } from './pagination.js';
 export { pickDefined } from './patch.js';
-export { byteOrder, queryRows } from './raw-query.js';
+export { byteOrder, hoursAgo, queryRows } from './raw-query.js';
 export * from './schema.js';
 export { containsLoneSurrogate, containsNul, isStorableText } from './storable-text.js';

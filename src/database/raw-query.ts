@@ -24,3 +24,12 @@ export async function queryRows<TRow extends Record<string, unknown>>(
 export function byteOrder(column: AnyColumn): SQL {
   return sql`${column} collate "C"`;
 }
+
+/**
+ * `now()` minus a fixed duration, for "the last N hours" windows. In seconds, not days:
+ * PostgreSQL subtracts days from a `timestamptz` in the session's time zone, so across a
+ * daylight-saving change "the last 7 days" would last an hour more or less.
+ */
+export function hoursAgo(hours: number): SQL {
+  return sql`now() - make_interval(secs => ${hours * 3_600})`;
+}

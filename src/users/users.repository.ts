@@ -3,6 +3,7 @@ import { count, desc, eq, gt, sql } from 'drizzle-orm';
 import {
   DRIZZLE,
   events,
+  hoursAgo,
   ID_PREFIX,
   newId,
   pickDefined,
@@ -120,12 +121,10 @@ export class UsersRepository {
    */
   async listMostActive(limit: number, days = 7): Promise<ActiveUser[]> {
     const eventCount = count();
-    // In seconds: days subtracted from a timestamptz follow the session's daylight-saving changes.
-    const since = sql`now() - make_interval(secs => ${days * 86_400})`;
     return this.db
       .select({ id: events.userId, events: eventCount })
       .from(events)
-      .where(gt(events.createdAt, since))
+      .where(gt(events.createdAt, hoursAgo(days * 24)))
       .groupBy(events.userId)
       .orderBy(desc(eventCount), events.userId)
       .limit(limit);
