@@ -74,6 +74,7 @@ if (config.profile !== 'never') {
             seconds,
             ids: config.http.ids,
             connections: config.http.connections,
+            pin: config.pin,
           })
         : await profileScenario(target, seconds, config.redisUrl);
     profiles.push({ target, summary });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deletePrefix, freePort, rawClient, uniquePrefix } from '../../test/fixtures/redis.js';
 import { BUILD_ROOT, REPO_ROOT } from '../lib/paths.js';
+import { serverCommand } from '../lib/placement.js';
 
 /** A process the HTTP section started: the service, or the bare comparison app. */
 export interface BenchProcess {
@@ -61,7 +62,9 @@ export async function startService(options: ServiceOptions): Promise<BenchProces
   delete env.DATABASE_URL;
   const startArgs = npmStartArgs();
   if (options.script) startArgs[startArgs.length - 1] = options.script;
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...startArgs], {
+  // On the servers' CPU when the bench pins (bench/lib/placement.ts): `taskset` runs node in its place.
+  const [command, args] = serverCommand([process.execPath, ...(options.nodeArgs ?? []), ...startArgs]);
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -97,7 +100,11 @@ export function npmStartArgs(): string[] {
  */
 export async function startBareApp(constantJson: string, busyUs: number): Promise<BenchProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(BUILD_ROOT, 'bench', 'http', 'bare-server.js')], {
+  const [command, args] = serverCommand([
+    process.execPath,
+    join(BUILD_ROOT, 'bench', 'http', 'bare-server.js'),
+  ]);
+  const child = spawn(command, args, {
     env: {
       ...process.env,
       BENCH_PORT: String(port),

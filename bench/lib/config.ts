@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import { parsePinMode, type PinMode } from './placement.js';
 
 export const SECTION_IDS = [
   'in-process',
@@ -25,6 +26,8 @@ export interface BenchConfig {
   readonly redisUrl: string;
   /** `always`: profile the hit paths even when every target is met; `never`: skip profiling. */
   readonly profile: 'missed' | 'always' | 'never';
+  /** `BENCH_PIN`: the HTTP section's load generator and servers on CPUs of their own (bench/lib/placement.ts). */
+  readonly pin: PinMode;
   readonly inProcess: { rounds: number; batchMs: number; hotKeys: number };
   readonly redis: { rounds: number; runMs: number; hotKeys: number; concurrencies: readonly number[] };
   readonly codec: { rounds: number; batchMs: number };
@@ -87,6 +90,7 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     sections: only ? SECTION_IDS.filter((id) => only.includes(id)) : SECTION_IDS,
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     profile,
+    pin: parsePinMode(env.BENCH_PIN),
     inProcess: { rounds: pick(9, 3), batchMs: pick(200, 40), hotKeys: 1_000 },
     redis: { rounds: pick(6, 2), runMs: pick(1_000, 200), hotKeys: 1_000, concurrencies: [1, 64] },
     codec: { rounds: pick(5, 2), batchMs: pick(150, 30) },

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import type { BreakdownRow } from '../profile/breakdown.js';
 import type { ProfileScenario } from '../profile/hit-path.js';
 import { startService } from '../http/service-process.js';
+import { type PinMode, withPlacement } from './placement.js';
 import { loadRoute, primeVideos } from '../sections/http.js';
 import { profileClockUs, summarizeCpuProfile, type ProfileSummary } from './cpu-profile.js';
 import { BUILD_ROOT } from './paths.js';
@@ -63,31 +64,36 @@ export function profileScenario(
  */
 export function profileHttpRoute(
   redisUrl: string,
-  options: { seconds: number; ids: number; connections: number },
+  options: { seconds: number; ids: number; connections: number; pin: PinMode },
 ): Promise<ProfileSummary> {
-  return withProfileDir(async (dir) => {
-    const service = await startService({
-      redisUrl,
-      label: 'profiled',
-      env: { BENCH_CPU_PROFILE: join(dir, 'service.cpuprofile') },
-      nodeArgs: ['--import', pathToFileURL(join(BUILD_ROOT, 'bench', 'http', 'cpu-profile.preload.js')).href],
-    });
-    try {
-      await primeVideos(service, options.ids, 'vidcache; hit; detail=l1');
-      const start = profileClockUs();
-      await loadRoute(service.url, 'videos', {
-        connections: options.connections,
-        durationS: options.seconds,
-        ids: options.ids,
+  return withProfileDir((dir) =>
+    withPlacement(options.pin, async () => {
+      const service = await startService({
+        redisUrl,
+        label: 'profiled',
+        env: { BENCH_CPU_PROFILE: join(dir, 'service.cpuprofile') },
+        nodeArgs: [
+          '--import',
+          pathToFileURL(join(BUILD_ROOT, 'bench', 'http', 'cpu-profile.preload.js')).href,
+        ],
       });
-      const end = profileClockUs();
-      service.signal('SIGUSR2');
-      await waitForFile(join(dir, 'service.cpuprofile'));
-      return [start, end] as const;
-    } finally {
-      await service.stop();
-    }
-  });
+      try {
+        await primeVideos(service, options.ids, 'vidcache; hit; detail=l1');
+        const start = profileClockUs();
+        await loadRoute(service.url, 'videos', {
+          connections: options.connections,
+          durationS: options.seconds,
+          ids: options.ids,
+        });
+        const end = profileClockUs();
+        service.signal('SIGUSR2');
+        await waitForFile(join(dir, 'service.cpuprofile'));
+        return [start, end] as const;
+      } finally {
+        await service.stop();
+      }
+    }),
+  );
 }
 
 async function waitForFile(file: string): Promise<void> {

@@ -3,6 +3,7 @@ import { ID_PREFIX } from '../../src/database/database.constants.js';
 import { seedId } from '../../src/database/ids.js';
 import { join } from 'node:path';
 import { type BenchProcess, npmStartArgs, startBareApp, startService } from '../http/service-process.js';
+import { withPlacement } from '../lib/placement.js';
 import { BUILD_ROOT } from '../lib/paths.js';
 import type { BenchContext, ChartPanel, Table } from '../lib/context.js';
 import { alternate, type Variant } from '../lib/harness.js';
@@ -186,6 +187,8 @@ export interface HttpResult {
   readonly ids: number;
   readonly missRequests: number;
   readonly valueBytes: number;
+  /** Where the processes ran (bench/lib/placement.ts). */
+  readonly placement: string;
   readonly variants: readonly HttpVariantResult[];
 }
 
@@ -213,7 +216,11 @@ async function startProcesses(ctx: BenchContext): Promise<Record<Target, BenchPr
  * Section 3: the service as users run it against a bare Nest app, under autocannon, in alternating
  * rounds: the bare constant route, the bare app's CacheInterceptor, vidcache's L1 hit, L2 hit, miss.
  */
-export async function runHttp(ctx: BenchContext): Promise<HttpResult> {
+export function runHttp(ctx: BenchContext): Promise<HttpResult> {
+  return withPlacement(ctx.config.pin, (placement) => measureHttp(ctx, placement.description));
+}
+
+async function measureHttp(ctx: BenchContext, placement: string): Promise<HttpResult> {
   const { rounds, durationS, connections, ids, missRequests } = ctx.config.http;
   if (ids + (rounds + 1) * missRequests > SEEDED_VIDEOS)
     throw new Error(
@@ -283,6 +290,7 @@ export async function runHttp(ctx: BenchContext): Promise<HttpResult> {
       ids,
       missRequests,
       valueBytes,
+      placement,
       variants: HTTP_VARIANTS.map((variant) => {
         const results = samples.get(variant.id)!;
         const counted = outcomes.get(variant.id);
@@ -335,6 +343,7 @@ export function httpTables(result: HttpResult): Table[] {
         String(variant.errors + variant.non2xx),
       ]),
       notes: [
+        `placement: ${result.placement}`,
         `the service: node ${npmStartArgs().join(' ')} (as npm start) with its defaults (embedded PGlite, seeded; Redis; rate limiting, metrics, logs, Cache-Status); the L2 replica: the same with CACHE_POLICIES=${L1_OFF_VIDEO_POLICY}`,
         `reads counted by the service during the rounds (vidcache_cache_requests_total, video namespace; autocannon leaves up to one request per connection uncounted): ${result.variants
           .filter((variant) => variant.outcomes)
