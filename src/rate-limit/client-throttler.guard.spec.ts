@@ -121,6 +121,22 @@ describe('ClientThrottlerGuard', () => {
     await expect(guard.canActivate(call('findOne').context)).resolves.toBe(true);
   });
 
+  it('decides each route by its own options when requests to different routes interleave', async () => {
+    const { guard } = await guardWith(10, clock);
+    // A counted route, a skipped one, and one whose own limit (2) the stock guard resolves, one
+    // after another: each must get its own plan (the guard keeps its last route's plan between calls).
+    const routes = ['findOne', 'probe', 'computed', 'findOne', 'probe'] as const;
+    const limits = [];
+    for (const route of routes) {
+      const { context, response } = call(route);
+      await expect(guard.canActivate(context)).resolves.toBe(true);
+      limits.push(response.headers.get('x-ratelimit-limit'));
+    }
+    expect(limits).toEqual([10, undefined, 2, 10, undefined]);
+    // The client's one budget now holds 3 counted requests: the computed route's limit of 2 refuses.
+    await expect(guard.canActivate(call('computed').context)).rejects.toThrow(ThrottlerException);
+  });
+
   it('leaves a route whose limit is a function to the stock guard, which resolves it per request', async () => {
     const { guard, storage } = await guardWith(100, clock);
     const hit = jest.spyOn(storage, 'hit');
