@@ -5,13 +5,13 @@ import { availableParallelism } from 'node:os';
  * Where the HTTP measurements run: the load generator (this process, autocannon) on one CPU and
  * every server on another, with `taskset`.
  *
- * Why: on a machine with few CPUs, a server left to the scheduler sometimes shares a CPU with its
- * client (Linux wakes a task on the CPU of the task that woke it when it judges that cheaper), and
- * then halves its throughput while the next process, or the same one later, does not. Measured on
- * the 2-CPU VM, the client pinned to CPU 0, the same service build, L1 hits (bench/README.md):
+ * Why: on a machine with few CPUs, a server left to the scheduler can end up on its client's CPU
+ * (Linux may wake a task on the CPU of the task that woke it), and there it answers about half as
+ * many requests as on a CPU of its own. Measured ad hoc on the 2-CPU VM, the client pinned to
+ * CPU 0, the same service build, L1 hits (bench/README.md, "A CPU each"):
  * 59.0 k req/s at 16.5 µs of CPU per request on CPU 1, 25.6 k at 20.4 µs sharing CPU 0, and
- * 26.0 k at 20.6 µs left free (it settled on CPU 0). A comparison of processes is only a
- * comparison of the code in them when each has a CPU of its own, as each replica has in production.
+ * 26.0 k at 20.6 µs left to the scheduler (about what it got beside its client). A comparison of
+ * processes is only a comparison of the code in them when each has a CPU of its own.
  * It does not remove the other difference between service processes, one settling at about 1.5×
  * the CPU per request of another (bench/README.md, "A CPU each").
  *
@@ -30,9 +30,6 @@ export interface Placement {
 }
 
 let current: Placement = { description: 'unpinned' };
-
-/** The CPU every server process started now must run on, if any. */
-export const serverCpu = (): number | undefined => current.server;
 
 /** The command that runs `argv` (an executable and its arguments) on the servers' CPU. */
 export function serverCommand(argv: readonly string[]): [string, string[]] {
