@@ -56,35 +56,34 @@ function cannotPin(): string | undefined {
 
 /**
  * Runs `fn` with this process (every thread of it) on CPU 0 and the servers it starts on CPU 1,
- * then gives this process back the CPUs it had.
+ * then gives this process back the CPUs it had. Where it cannot pin, `fn` runs unpinned and the
+ * placement says why.
  */
 export async function withPlacement<T>(mode: PinMode, fn: (placement: Placement) => Promise<T>): Promise<T> {
   const reason = mode === 'off' ? 'BENCH_PIN=off' : cannotPin();
-  if (reason !== undefined) {
-    if (mode === 'on') throw new Error(`BENCH_PIN=on, but this machine cannot pin: ${reason}`);
-    current = { description: `unpinned (${reason}): servers and load generator share the CPUs` };
-    try {
-      return await fn(current);
-    } finally {
-      current = { description: 'unpinned' };
-    }
+  if (reason !== undefined && mode === 'on')
+    throw new Error(`BENCH_PIN=on, but this machine cannot pin: ${reason}`);
+  const restore = reason === undefined ? pinSelf(0) : undefined;
+  current =
+    reason === undefined
+      ? { client: 0, server: 1, description: 'load generator on CPU 0, every server on CPU 1 (taskset)' }
+      : { description: `unpinned (${reason}): servers and load generator share the CPUs` };
+  try {
+    return await fn(current);
+  } finally {
+    current = { description: 'unpinned' };
+    restore?.();
   }
+}
+
+/** Puts every thread of this process on `cpu`; returns what gives it back the CPUs it had. */
+function pinSelf(cpu: number): () => void {
   const mask = /:\s*([0-9a-f,]+)\s*$/i.exec(taskset(['-p', String(process.pid)]).stdout)?.[1];
   if (mask === undefined) throw new Error('BENCH_PIN: could not read this process’s CPU mask');
   const pin = (args: readonly string[]) => {
     const result = taskset(['-a', '-p', ...args, String(process.pid)]);
     if (result.status !== 0) throw new Error(`taskset ${args.join(' ')} failed: ${result.stderr.trim()}`);
   };
-  pin(['-c', '0']);
-  current = {
-    client: 0,
-    server: 1,
-    description: 'load generator on CPU 0, every server on CPU 1 (taskset)',
-  };
-  try {
-    return await fn(current);
-  } finally {
-    current = { description: 'unpinned' };
-    pin([mask]);
-  }
+  pin(['-c', String(cpu)]);
+  return () => pin([mask]);
 }

@@ -124,7 +124,7 @@ describe('ClientThrottlerGuard', () => {
   it('decides each route by its own options when requests to different routes interleave', async () => {
     const { guard } = await guardWith(10, clock);
     // A counted route, a skipped one, and one whose own limit (2) the stock guard resolves, one
-    // after another: each must get its own plan (the guard keeps its last route's plan between calls).
+    // after another: each must get its own plan (the guard keeps a plan per route between calls).
     const routes = ['findOne', 'probe', 'computed', 'findOne', 'probe'] as const;
     const limits = [];
     for (const route of routes) {

@@ -64,10 +64,6 @@ const ADMITTED = Promise.resolve(true);
 @Injectable()
 export class ClientThrottlerGuard extends ThrottlerGuard implements HitLaneGuard {
   private readonly plans = new WeakMap<object, WeakMap<object, RoutePlan>>();
-  /** {@link planOf}'s last answer, and the route it was for: the hit lane asks for one route at a time. */
-  private lastPlanClass?: object;
-  private lastPlanHandler?: object;
-  private lastPlan?: RoutePlan;
   /** What {@link admitHit} decided for requests the lane then left to the pipeline. */
   private readonly laneDecisions = new WeakMap<object, ThrottlerStorageRecord>();
   /**
@@ -173,14 +169,10 @@ export class ClientThrottlerGuard extends ThrottlerGuard implements HitLaneGuard
   }
 
   private planOf(classRef: object, handler: object): RoutePlan {
-    if (handler === this.lastPlanHandler && classRef === this.lastPlanClass) return this.lastPlan!;
     let byHandler = this.plans.get(classRef);
     if (!byHandler) this.plans.set(classRef, (byHandler = new WeakMap()));
     let plan = byHandler.get(handler);
     if (!plan) byHandler.set(handler, (plan = this.plan(handler, classRef)));
-    this.lastPlanClass = classRef;
-    this.lastPlanHandler = handler;
-    this.lastPlan = plan;
     return plan;
   }
 

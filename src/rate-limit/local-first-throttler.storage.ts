@@ -102,14 +102,6 @@ export class LocalFirstThrottlerStorage
 {
   private readonly logger = new Logger('RateLimit');
   private readonly counters = new Map<string, Counter>();
-  /**
-   * {@link hit}'s last counter id and what it was made of. Consecutive requests mostly come from
-   * one client under one throttler (the guard hands over the same tracker string), so the id is not
-   * built, flattened and hashed again on each of them.
-   */
-  private lastName?: string;
-  private lastKey?: string;
-  private lastId = '';
   /** Counters with unsent hits: a sync visits these, never the whole map. */
   private readonly unsent = new Set<Counter>();
   private prunedAt = 0;
@@ -190,12 +182,7 @@ export class LocalFirstThrottlerStorage
     throttlerName: string,
   ): ThrottlerStorageRecord {
     const now = this.clock();
-    if (key !== this.lastKey || throttlerName !== this.lastName) {
-      this.lastKey = key;
-      this.lastName = throttlerName;
-      this.lastId = `${throttlerName}:${key}`;
-    }
-    const counter = this.counter(this.lastId, ttl, now);
+    const counter = this.counter(`${throttlerName}:${key}`, ttl, now);
     const estimate = counter.synced + counter.inFlight + counter.pending;
 
     if (now < counter.blockedUntil) return this.blocked(counter, estimate, counter.blockedUntil - now);
