@@ -85,7 +85,7 @@ export async function runBreakdown(rounds: number, batchMs: number): Promise<Bre
         redisUrl: 'redis://fake',
         policies: { [L2_ONLY_NAMESPACE]: L2_ONLY_POLICY },
       }),
-      { client: fakeRedis, subscriber: fakeRedis },
+      { client: fakeRedis, subscriber: fakeRedis, writer: fakeRedis },
       new CacheContext(),
     ),
   );

@@ -63,7 +63,7 @@ export class CacheStack implements OnModuleInit, BeforeApplicationShutdown {
 
   constructor(
     @Inject(VIDCACHE_OPTIONS) readonly options: ResolvedCacheOptions,
-    @Inject(VIDCACHE_REDIS) redis: Pick<RedisConnections, 'client' | 'subscriber'> | null,
+    @Inject(VIDCACHE_REDIS) redis: Pick<RedisConnections, 'client' | 'subscriber' | 'writer'> | null,
     context: CacheContext,
   ) {
     const now = options.now;
@@ -86,8 +86,8 @@ export class CacheStack implements OnModuleInit, BeforeApplicationShutdown {
         options.coherence,
       );
       this.l2 = new GuardedL2(
-        new RedisStore(redis.client, options),
-        redis.client,
+        new RedisStore(redis.client, options, redis.writer),
+        redis,
         this.bus,
         this.namespaces,
         options,

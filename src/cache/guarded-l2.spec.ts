@@ -38,16 +38,24 @@ function guardedL2(faults: Faults) {
     ),
   };
   const bus = { publish: jest.fn(() => outcome(faults.publish)) };
-  const client = Object.assign(new EventEmitter(), { status: 'ready', ping: () => Promise.resolve('PONG') });
+  const connection = () =>
+    Object.assign(new EventEmitter(), {
+      status: 'ready',
+      ping: jest.fn(() => Promise.resolve('PONG')),
+      disconnect: jest.fn(),
+    });
+  // The command connection and the writer (evictions and their WAIT), as RedisConnections makes them.
+  const client = connection();
+  const writer = connection();
   const namespaces = { ofKey: () => undefined, names: () => [] };
   const l2 = new GuardedL2(
     tier as unknown as L2Tier,
-    client as unknown as RedisClient,
+    { client: client as unknown as RedisClient, writer: writer as unknown as RedisClient },
     bus as unknown as InvalidationBus,
     namespaces as unknown as NamespaceRegistry,
     resolveCacheOptions({ prefix: 'guarded-l2-spec' }),
   );
-  return { l2, tier, bus };
+  return { l2, tier, bus, client, writer };
 }
 
 const eviction = () => evictionSet({ keys: ['guarded-l2-spec:video:v1'] });
@@ -100,13 +108,13 @@ describe('GuardedL2.evict: a write stands only if Redis and the other replicas w
   });
 
   it('counts an eviction as pending while it is replayed, until Redis and its replicas have it', async () => {
-    const { l2, tier } = guardedL2({ replicate: true });
+    const { l2, tier, client } = guardedL2({ replicate: true });
     await expect(l2.evict(eviction())).rejects.toBeInstanceOf(CacheUnavailableError);
     const replicas = new Deferred();
     tier.replicated.mockImplementation(() => replicas.promise);
     l2.start();
     try {
-      (l2 as unknown as { client: EventEmitter }).client.emit('ready'); // the connection is back: replay
+      client.emit('ready'); // the connection is back: replay
       await waitFor(() => tier.replicated.mock.calls.length === 3);
       expect(l2.pendingEvictions).toBe(1);
       expect(l2.status).toBe('down');
@@ -147,5 +155,51 @@ describe('GuardedL2.evict: a write stands only if Redis and the other replicas w
     const { l2 } = guardedL2({ apply: true, publish: true });
     await expect(l2.evict(eviction())).rejects.toThrow(/the other replicas cannot be told of the change/);
     expect(l2.pending.size).toBe(1);
+  });
+});
+
+describe('GuardedL2 over two connections: the command connection and the writer (evictions and their WAIT)', () => {
+  it('the writer lost its connection: L2 is out of service', () => {
+    const { l2, writer } = guardedL2({});
+    l2.start();
+    try {
+      expect(l2.status).toBe('up');
+      writer.emit('close');
+      expect(l2.status).toBe('down');
+    } finally {
+      l2.stop();
+    }
+  });
+
+  it('closes the circuit only once both connections answer, then replays', async () => {
+    const { l2, tier, client, writer } = guardedL2({ replicate: true });
+    await expect(l2.evict(eviction())).rejects.toBeInstanceOf(CacheUnavailableError);
+    tier.replicated.mockImplementation(() => Promise.resolve());
+    writer.ping.mockImplementation(() => Promise.reject(new Error('Connection is closed.')));
+    l2.start();
+    try {
+      client.emit('ready');
+      await waitFor(() => writer.ping.mock.calls.length === 1);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(l2.status).toBe('down');
+      expect(l2.pendingEvictions).toBe(1);
+      writer.ping.mockImplementation(() => Promise.resolve('PONG'));
+      writer.emit('ready');
+      await waitFor(() => l2.status === 'up');
+      expect(l2.pendingEvictions).toBe(0);
+    } finally {
+      l2.stop();
+    }
+  });
+
+  it('commands that keep timing out: both connections are remade', async () => {
+    const { l2, client, writer } = guardedL2({});
+    for (let i = 0; i < 5; i++)
+      await expect(l2.call(() => Promise.reject(new Error('Command timed out')), 'read')).rejects.toThrow(
+        'Command timed out',
+      );
+    expect(l2.counters.connectionsReplaced).toBe(1);
+    expect(client.disconnect).toHaveBeenCalledWith(true);
+    expect(writer.disconnect).toHaveBeenCalledWith(true);
   });
 });

@@ -16,7 +16,7 @@ import { evictionSet, evictionSetSize, PendingEvictions, type EvictionSet } from
 import { attempt } from './flights.js';
 import type { InvalidationBus } from './invalidation-bus.js';
 import type { NamespaceRegistry } from './namespaces.js';
-import type { RedisClient } from '../redis/redis-connections.js';
+import type { RedisClient, RedisConnections } from '../redis/redis-connections.js';
 import { NotReplicatedError, type L2Read } from './stores/redis.store.js';
 import type { L2Tier, L2Write } from './tiers.js';
 
@@ -60,16 +60,19 @@ export class GuardedL2 {
   /** The size of the backlog being replayed (taken out of {@link pending} meanwhile). */
   private replaying = 0;
   private shuttingDown = false;
+  /** The connections L2 depends on: the command connection and the writer (one if they are the same). */
+  private readonly connections: RedisClient[];
   /** Why L2 was last taken out of service, for stats and readiness. */
   lastFailure: string | undefined;
 
   constructor(
     readonly tier: L2Tier,
-    private readonly client: RedisClient,
+    redis: Pick<RedisConnections, 'client' | 'writer'>,
     private readonly bus: InvalidationBus,
     namespaces: NamespaceRegistry,
     private readonly options: ResolvedCacheOptions,
   ) {
+    this.connections = [...new Set([redis.client, redis.writer])];
     this.breaker = new CircuitBreaker({
       failureThreshold: options.l2.failureThreshold,
       cooldownMs: options.l2.cooldownMs,
@@ -82,15 +85,20 @@ export class GuardedL2 {
     );
   }
 
-  /** Watches the connection, and retries pending evictions on a schedule, not only on reconnect. */
+  /**
+   * Watches the connections (the command one and the writer, see RedisConnections): L2 is out of
+   * service while either is lost. Retries pending evictions on a schedule, not only on reconnect.
+   */
   start(): void {
-    this.client.on('close', () => {
-      if (!this.shuttingDown && this.breaker.allowsCalls && this.breaker.open())
-        this.logger.warn(connectionLost(this.options.l2.cooldownMs));
-    });
-    this.client.on('ready', () => this.scheduleRecovery(true));
+    for (const connection of this.connections) {
+      connection.on('close', () => {
+        if (!this.shuttingDown && this.breaker.allowsCalls && this.breaker.open())
+          this.logger.warn(connectionLost(this.options.l2.cooldownMs));
+      });
+      connection.on('ready', () => this.scheduleRecovery(true));
+    }
     this.recoveryTimer = setInterval(() => this.scheduleRecovery(false), this.options.l2.cooldownMs).unref();
-    if (this.client.status !== 'ready') this.breaker.open();
+    if (this.connections.some((connection) => connection.status !== 'ready')) this.breaker.open();
   }
 
   stop(): void {
@@ -243,12 +251,13 @@ export class GuardedL2 {
   /**
    * A connection whose commands keep timing out may have lost replies (its reply queue is then off
    * by the lost commands for good): it is dropped and a new one made, rather than trusted again.
+   * The timeouts are counted per call, not per connection, so both are remade.
    */
   private replaceConnection(): void {
     this.consecutiveTimeouts = 0;
     this.counters.connectionsReplaced++;
     this.logger.warn(connectionReplaced(this.options.l2.failureThreshold));
-    this.client.disconnect(true);
+    for (const connection of this.connections) connection.disconnect(true);
   }
 
   private takeOutOfService(reason: string): void {
@@ -271,7 +280,7 @@ export class GuardedL2 {
   private async recover(): Promise<void> {
     let replayed = 0;
     try {
-      await this.client.ping();
+      await Promise.all(this.connections.map((connection) => connection.ping()));
       // Evictions keep arriving (and queueing) while the backlog replays: drain until none is left,
       // then close in the same tick, so none can slip in between.
       while (this.pending.size > 0) {

@@ -27,8 +27,14 @@ const CONNECT_WAIT_MS = 3_000;
 const QUIT_WAIT_MS = 500;
 
 /**
- * The Redis connections the cache module creates and owns: one for commands (the store, locks,
- * health) and one for the invalidation bus's subscription. Closed on shutdown.
+ * The Redis connections the cache module creates and owns, closed on shutdown:
+ * - `client`, for commands: L2 reads and the loads' stores, locks, the bus's publications, health;
+ * - `writer`, for the writes that wait for Redis's replicas (evictions, and the stores of
+ *   `@CachePut`): `WAIT` holds its connection until the replicas answer or its timeout ends, and
+ *   every command sent after it on that connection waits too. On `client`, one replica that
+ *   stalled made every read of its master's keys, and the bus's heartbeats, time out while an
+ *   eviction waited (redis-cluster.replication.integration.spec.ts);
+ * - `subscriber`, for the invalidation bus's subscription.
  */
 export class RedisConnections {
   private closed = false;
@@ -36,13 +42,16 @@ export class RedisConnections {
   constructor(
     readonly client: RedisClient,
     readonly subscriber: RedisClient,
+    readonly writer: RedisClient,
   ) {}
 
   /** Quits gracefully, or disconnects if Redis does not answer within a moment; resolves once closed. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.client, this.subscriber].map((connection) => closeConnection(connection)));
+    await Promise.all(
+      [this.client, this.subscriber, this.writer].map((connection) => closeConnection(connection)),
+    );
   }
 }
 
@@ -86,9 +95,9 @@ const describeTopology = (topology: RedisTopology) => {
   }
 };
 
-/** The command connection for a topology, with bounded waits everywhere. */
-function createClient(options: RedisConnectionSettings, topology: RedisTopology): RedisClient {
-  const client = connectionFor(options, topology);
+/** A command connection for a topology, with bounded waits everywhere; `role` suffixes its name. */
+function createClient(options: RedisConnectionSettings, topology: RedisTopology, role = ''): RedisClient {
+  const client = connectionFor(options, topology, role);
   // On a Cluster, a command sent to one node directly (SCAN on every master) does not pass through
   // the Cluster's own sendCommand: each node's connection is bounded too, as ioredis makes it. (A
   // command sent through the Cluster is armed there already, and not twice.)
@@ -120,11 +129,11 @@ function refreshOnMoved(cluster: Cluster): void {
   };
 }
 
-function connectionFor(options: RedisConnectionSettings, topology: RedisTopology): RedisClient {
+function connectionFor(options: RedisConnectionSettings, topology: RedisTopology, role: string): RedisClient {
   // A command fails after the L2 timeout (boundCommands, in createClient), and fails at once while
   // disconnected instead of queueing behind a dead connection.
   const common: RedisOptions = {
-    connectionName: `vidcache:${options.instanceId}`,
+    connectionName: `vidcache:${options.instanceId}${role}`,
     maxRetriesPerRequest: 1,
     // A command that timed out has been answered as a failure: sending it again after a reconnect
     // could write an old value over a newer one.
@@ -188,22 +197,24 @@ export async function createRedisConnections(
     return null;
   }
   const client = createClient(options, topology);
+  const writer = createClient(options, topology, ':writer');
   // The subscriber queues its SUBSCRIBE while reconnecting; the bus keeps it subscribed (keepSubscribed).
   const subscriber = subscriberOf(client);
-  for (const connection of [client, subscriber]) {
+  const all = [client, subscriber, writer];
+  for (const connection of all) {
     // Errors are counted by the cache and reported by health; an unhandled 'error' would crash.
     connection.on('error', () => undefined);
   }
   logger.log(redisMode(describeTopology(topology)));
-  // Also ready once both emit 'ready': when a Cluster's ready check fails (its CLUSTER INFO, the
+  // Also ready once all emit 'ready': when a Cluster's ready check fails (its CLUSTER INFO, the
   // first command to a node, can outlast the L2 timeout while the machine is loaded), ioredis
   // connects again and leaves connect()'s promise pending for good, so start-up waited the full
   // CONNECT_WAIT_MS and reported Redis unreachable although the retry was ready within a second.
   const ready = (connection: RedisClient) =>
     new Promise<true>((resolve) => connection.once('ready', () => resolve(true)));
   const connected = await Promise.race([
-    Promise.all([ready(client), ready(subscriber)]).then(() => true),
-    Promise.all([client.connect(), subscriber.connect()]).then(
+    Promise.all(all.map(ready)).then(() => true),
+    Promise.all(all.map((connection) => connection.connect())).then(
       () => true,
       () => false,
     ),
@@ -211,5 +222,5 @@ export async function createRedisConnections(
   ]);
   if (!connected)
     logger.warn('Redis is not reachable yet: serving from L1 and the source while reconnecting');
-  return new RedisConnections(client, subscriber);
+  return new RedisConnections(client, subscriber, writer);
 }

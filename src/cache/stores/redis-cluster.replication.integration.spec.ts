@@ -3,6 +3,7 @@ import { waitFor } from '../../../test/fixtures/deferred.js';
 import { RedisClusterProcesses } from '../../../test/fixtures/redis-cluster.js';
 import { createHybrid, uniquePrefix, type HybridHandle } from '../../../test/fixtures/redis.js';
 import { fullKey } from '../cache-keys.js';
+import { BUS_SEGMENT } from '../cache.constants.js';
 import { CacheUnavailableError } from '../cache-unavailable.error.js';
 
 const policies = { alpha: { jitter: 0 } };
@@ -53,18 +54,33 @@ describe('on a Redis Cluster with replicas, an eviction waits for the replicas o
     return [...keys.values()];
   }
 
-  it('a replica that stops taking writes makes the evictions of its shard refused (503), and only those', async () => {
-    const [master] = await cluster.masters();
-    const [replica] = await cluster.replicasOf(master!);
-    const here = await keyOn(master!);
-    const there = await keyOn(master!, true);
+  it('a replica that stops taking writes makes the evictions of its shard refused (503), and only those; reads and the bus on that shard go on', async () => {
+    // The shard that carries the invalidation bus's channel: its heartbeats and publications, and
+    // L2 reads of its keys, must not queue behind the WAITs its stalled replica leaves unanswered.
+    const master = await cluster.masterOf(`${prefix}:${BUS_SEGMENT}`);
+    const [replica] = await cluster.replicasOf(master);
+    expect(replica).toEqual(expect.any(Number));
+    const here = await keyOn(master);
+    const there = await keyOn(master, true);
+    const neighbour = fullKey(prefix, 'alpha', (await keysOn(master, 1))[0]!);
     for (const key of [here, there]) await handle.cache.wrap('alpha', key, () => 'old');
+    const bus = handle.stack.bus!;
+    const heartbeatErrors = bus.counters.heartbeatErrors;
+    const deafPeriods = bus.counters.deafPeriods;
 
     // Stopped, the replica stays connected as far as its master knows: WAIT comes back short.
     cluster.pause(replica!);
     try {
       await expect(handle.cache.delete('alpha', there)).resolves.toBeUndefined();
       const refused = handle.cache.delete('alpha', here);
+      // While that eviction waits for the replica (its WAIT blocked on the master), a read of the
+      // same shard is answered (within the 150 ms L2 timeout, not after the 500 ms WAIT).
+      await waitFor(
+        async () =>
+          / cmd=wait .*flags=b|flags=b .*cmd=wait /.test(await cluster.cli(master, 'client', 'list')),
+        5_000,
+      );
+      await expect(handle.stack.l2!.tier.read(neighbour)).resolves.toMatchObject({ kind: 'absent' });
       await expect(refused).rejects.toBeInstanceOf(CacheUnavailableError);
       await expect(refused).rejects.toThrow(/replicas did not take the change: 0 of 1 replicas acknowledged/);
       // L2 is skipped until the eviction is replayed.
@@ -73,6 +89,10 @@ describe('on a Redis Cluster with replicas, an eviction waits for the replicas o
         pendingEvictions: 1,
         evictionFailures: 1,
       });
+      // The bus went on: every heartbeat was published and heard (L1 stays served).
+      expect(bus.counters.heartbeatErrors).toBe(heartbeatErrors);
+      expect(bus.counters.deafPeriods).toBe(deafPeriods);
+      expect(bus.hears()).toBe(true);
     } finally {
       cluster.resume(replica!);
     }

@@ -92,8 +92,13 @@ export class NotReplicatedError extends Error {
 
 /**
  * L2: entries in Redis under `<prefix>:<namespace>:<key>`, in the binary format of `cache-codec.ts`,
- * over an ioredis client it does not own. Finds keys with `SCAN` and removes them with `UNLINK` in
+ * over ioredis clients it does not own. Finds keys with `SCAN` and removes them with `UNLINK` in
  * batches (never `KEYS`, never `FLUSHDB`), and keeps tag indexes as Redis sets.
+ *
+ * Two connections: `client` for reads, the loads' conditional stores and the load locks; `writer`
+ * for the writes that are waited for until Redis's replicas have them (evictions, {@link store}) and
+ * for that `WAIT` itself, which must be sent on the connection that wrote. A `WAIT` holds its
+ * connection until it is answered, and nothing on `client` queues behind it (see RedisConnections).
  */
 export class RedisStore implements L2Tier {
   private tombstoneSeq = 0;
@@ -105,6 +110,7 @@ export class RedisStore implements L2Tier {
   constructor(
     private readonly client: RedisClient,
     private readonly options: ResolvedCacheOptions,
+    private readonly writer: RedisClient = client,
   ) {
     this.cluster = client instanceof Cluster;
   }
@@ -176,16 +182,16 @@ export class RedisStore implements L2Tier {
   async store({ key, bytes, ttlMs, tags }: L2Write): Promise<void> {
     const px = Math.max(1, Math.ceil(ttlMs));
     if (!tags || tags.length === 0) {
-      await this.client.set(key, bytes, 'PX', px);
+      await this.writer.set(key, bytes, 'PX', px);
       return;
     }
     const tagKeys = tags.map((tag) => this.tagKey(tag));
     if (this.cluster) {
-      await Promise.all(tagKeys.map((tagKey) => ADD_TO_TAG.run(this.client, [tagKey], [key, px])));
-      await this.client.set(key, bytes, 'PX', px);
+      await Promise.all(tagKeys.map((tagKey) => ADD_TO_TAG.run(this.writer, [tagKey], [key, px])));
+      await this.writer.set(key, bytes, 'PX', px);
       return;
     }
-    await SET_WITH_TAGS.run(this.client, [key, ...tagKeys], [bytes, px, px]);
+    await SET_WITH_TAGS.run(this.writer, [key, ...tagKeys], [bytes, px, px]);
   }
 
   /**
@@ -198,10 +204,10 @@ export class RedisStore implements L2Tier {
     const ttl = this.options.l2.tombstoneTtlMs;
     if (this.cluster) {
       // Keys of different slots cannot share a pipeline; auto-pipelining batches them per node.
-      await Promise.all(keys.map((key) => this.client.set(key, tombstone(), 'PX', ttl)));
+      await Promise.all(keys.map((key) => this.writer.set(key, tombstone(), 'PX', ttl)));
       return;
     }
-    const pipeline = this.client.pipeline();
+    const pipeline = this.writer.pipeline();
     for (const key of keys) pipeline.set(key, tombstone(), 'PX', ttl);
     await execOrThrow(pipeline);
   }
@@ -229,7 +235,7 @@ export class RedisStore implements L2Tier {
 
   /** The connections to the masters that hold `keys`: on a Cluster, found by slot; when unsure, all. */
   private mastersOf(keys: readonly string[] | 'all'): Redis[] {
-    const client = this.client;
+    const client = this.writer;
     if (!(client instanceof Cluster)) return [client];
     const masters = client.nodes('master');
     if (keys === 'all') return masters;
@@ -310,13 +316,13 @@ export class RedisStore implements L2Tier {
   async evictMatching(namespace: string, glob: string): Promise<number> {
     // The epoch moves first: a load that stores between the scan and the unlink would otherwise
     // put back what is being evicted.
-    await this.client.incr(this.namespaceEpochKey(namespace));
+    await this.writer.incr(this.namespaceEpochKey(namespace));
     return this.unlinkScanned(namespacePrefix(this.options.prefix, namespace) + glob);
   }
 
   async evictTags(tags: readonly string[]): Promise<number> {
     if (tags.length === 0) return 0;
-    await this.client.incr(this.tagEpochKey());
+    await this.writer.incr(this.tagEpochKey());
     let removed = 0;
     for (const tag of tags) removed += await this.unlinkTagMembers(this.tagKey(tag));
     return removed;
@@ -327,11 +333,11 @@ export class RedisStore implements L2Tier {
     let removed = 0;
     let cursor = '0';
     do {
-      const [next, members] = await this.client.sscan(tagKey, cursor, 'COUNT', SCAN_BATCH);
+      const [next, members] = await this.writer.sscan(tagKey, cursor, 'COUNT', SCAN_BATCH);
       cursor = next;
       removed += await this.unlinkAll(members);
     } while (cursor !== '0');
-    await this.client.unlink(tagKey);
+    await this.writer.unlink(tagKey);
     return removed;
   }
 
@@ -342,7 +348,7 @@ export class RedisStore implements L2Tier {
   /** Runs `SCAN MATCH` over the keyspace (every master of a Cluster) and unlinks matches batch by batch. */
   private async unlinkScanned(match: string): Promise<number> {
     let removed = 0;
-    await scanEach(this.client, match, async (keys) => {
+    await scanEach(this.writer, match, async (keys) => {
       removed += await this.unlinkAll(keys);
     });
     return removed;
@@ -351,8 +357,8 @@ export class RedisStore implements L2Tier {
   /** `UNLINK` of many keys: one command on a single server, one per key on a Cluster (slots differ). */
   private async unlinkAll(keys: readonly string[]): Promise<number> {
     if (keys.length === 0) return 0;
-    if (!this.cluster) return this.client.unlink(...keys);
-    const counts = await Promise.all(keys.map((key) => this.client.unlink(key)));
+    if (!this.cluster) return this.writer.unlink(...keys);
+    const counts = await Promise.all(keys.map((key) => this.writer.unlink(key)));
     return counts.reduce((sum, n) => sum + n, 0);
   }
 
