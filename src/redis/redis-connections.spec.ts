@@ -27,5 +27,6 @@ describe('createRedisConnections', () => {
     expect(warn).not.toHaveBeenCalled();
     connections!.client.disconnect();
     connections!.subscriber.disconnect();
+    connections!.writer.disconnect();
   });
 });
