@@ -8,7 +8,7 @@ import type { EvictionGate, FillToken } from './eviction-gate.js';
 import type { CacheNamespace } from './namespaces.js';
 import type { L1Entry } from './stores/memory.store.js';
 import type { L1Tier } from './tiers.js';
-import type { L2Observation, L2Read } from './stores/redis.store.js';
+import { valueState, type L2Observation, type L2Read } from './stores/redis.store.js';
 import { l1PutOf } from './ttl.js';
 
 /**
@@ -79,13 +79,16 @@ export class L2Reader {
     const { ns, key } = ask;
     const l2 = this.l2!;
     try {
-      let state = read.kind === 'absent' ? read.state : 'V';
+      // A value's state (its digest) is set below, once it is known not to be a fresh hit.
+      let state = read.kind === 'absent' ? read.state : '';
       if (read.kind === 'value') {
         try {
           const decoded = decodeEntryNow(read.bytes) ?? (await decodeEntry(read.bytes));
           if (this.isFresh(ask, decoded)) return this.fresh(ask, decoded);
+          const digest = valueState(read.bytes);
+          state = digest;
           if (decoded.freshUntil + ns.policy.graceMs > this.now()) {
-            const observed = await l2.call(() => l2.tier.observe(ns.name, state), 'read');
+            const observed = await l2.call(() => l2.tier.observe(ns.name, digest), 'read');
             return {
               stale: { value: makeImmutable(decoded.value).value, freshUntil: decoded.freshUntil },
               observed,
@@ -99,7 +102,8 @@ export class L2Reader {
           state = '';
         }
       }
-      return { observed: await l2.call(() => l2.tier.observe(ns.name, state), 'read') };
+      const seen = state;
+      return { observed: await l2.call(() => l2.tier.observe(ns.name, seen), 'read') };
     } catch {
       return NOTHING_IN_L2;
     }

@@ -4,6 +4,7 @@ import { RedisClusterProcesses } from '../../../test/fixtures/redis-cluster.js';
 import { createHybrid, uniquePrefix } from '../../../test/fixtures/redis.js';
 import { describeStoreContract, type ContractSubject } from '../../../test/fixtures/store-contract.js';
 import { l2Subject } from '../../../test/fixtures/tier-subjects.js';
+import { valueStateRace } from '../../../test/fixtures/value-state-race.js';
 import { ANY } from '../cache-keys.js';
 import { resolveCacheOptions } from '../cache-options.js';
 import { RedisStore } from './redis.store.js';
@@ -39,6 +40,19 @@ describe('on a Redis Cluster of three masters', () => {
       now: clock.now,
     });
     return { store: handle.cache, advance: (ms) => clock.advance(ms), close: () => handle.close() };
+  });
+
+  it('a load that saw a stale value does not store over a value written since (the Cluster script)', async () => {
+    const client = cluster.client();
+    try {
+      await expect(valueStateRace(client, uniquePrefix('cluster-value-state'))).resolves.toEqual({
+        storedWhenUnchanged: true,
+        storedOverWrite: false,
+        leftIsTheWrite: true,
+      });
+    } finally {
+      await client.quit();
+    }
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, type Redis } from 'ioredis';
 import { encodeKeyPart, namespacePrefix } from '../cache-keys.js';
@@ -15,7 +16,10 @@ import type { L2Tier, L2Write } from '../tiers.js';
  * still looks the same when it finishes; see {@link RedisStore.storeIfUnchanged}.
  */
 export interface L2Observation {
-  /** `''` the key was absent, `'V'` it held a (stale) value, otherwise the tombstone found there. */
+  /**
+   * `''` the key was absent, `'V<sha1>'` it held a (stale) value with that digest
+   * ({@link valueState}), otherwise the tombstone found there.
+   */
   readonly state: string;
   readonly namespaceEpoch: string;
   readonly tagEpoch: string;
@@ -25,6 +29,16 @@ export type L2Read =
   { readonly kind: 'value'; readonly bytes: Buffer } | { readonly kind: 'absent'; readonly state: string };
 
 const ABSENT: L2Read = { kind: 'absent', state: '' };
+
+/**
+ * The observed state of a key that held a value: the value's digest, not only "a value". A load that
+ * saw a stale value must not store over a different value written since (a `@CachePut` after a write
+ * to the source, which leaves no tombstone): with `'V'` alone the two looked the same, and the
+ * load's older result replaced the new value until it expired.
+ */
+export function valueState(bytes: Buffer): string {
+  return 'V' + createHash('sha1').update(bytes).digest('hex');
+}
 
 function classifyRead(bytes: Buffer | null): L2Read {
   if (bytes === null) return ABSENT;
@@ -42,13 +56,13 @@ const addToTags = (first: number, member: string, ttl: string) => `for i = ${fir
 end
 `;
 
-// What KEYS[1] holds, as L2Observation.state: '' absent, 'V' a value, or the tombstone itself; the
-// script stops (returns 0) unless that is still ARGV[1], what the reader saw.
+// What KEYS[1] holds, as L2Observation.state: '' absent, 'V' and the SHA-1 of a value, or the
+// tombstone itself; the script stops (returns 0) unless that is still ARGV[1], what the reader saw.
 const UNLESS_STATE_CHANGED = `
 local current = redis.call('GET', KEYS[1])
 local state = ''
 if current then
-  if string.sub(current, 1, 1) == '${TOMBSTONE_MARK}' then state = current else state = 'V' end
+  if string.sub(current, 1, 1) == '${TOMBSTONE_MARK}' then state = current else state = 'V' .. redis.sha1hex(current) end
 end
 if state ~= ARGV[1] then return 0 end
 `;
