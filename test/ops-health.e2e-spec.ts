@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { WarmupTask } from '../src/warmup/warmup-task.decorator.js';
 import type { WarmupItem } from '../src/warmup/warmup.types.js';
 import { WarmupService } from '../src/warmup/warmup.service.js';
+import { VIDCACHE_REDIS, type RedisConnections } from '../src/cache/index.js';
 import { ReadinessState } from '../src/health/readiness-state.js';
 import { Deferred, waitFor } from './fixtures/deferred.js';
 import { closeAll, createOpsApp, FakeDatabaseProbe, redisReconnected } from './fixtures/ops-app.js';
@@ -109,6 +110,29 @@ describe('health probes', () => {
         redis: { state: 'down', required: true },
       });
       expect((await get(required, '/health/live')).status).toBe(200);
+    });
+
+    it('the writer connection (evictions) lost alone: readiness says Redis is down, degraded', async () => {
+      await server.start();
+      const alone = await createOpsApp({ cache: { prefix: prefix(), redisUrl: server.url } });
+      try {
+        await alone.get(ReadinessState).whenWarmupSettled();
+        expect((await get(alone, '/health/ready')).body.details.cache).toMatchObject({
+          redis: { state: 'up' },
+        });
+
+        alone.get<RedisConnections>(VIDCACHE_REDIS).writer.disconnect();
+
+        const ready = await get(alone, '/health/ready');
+        expect(ready.status).toBe(200);
+        expect(ready.body.status).toBe('degraded');
+        expect(ready.body.details.cache).toMatchObject({
+          status: 'degraded',
+          redis: { state: 'down', error: expect.any(String) },
+        });
+      } finally {
+        await alone.close();
+      }
     });
   });
 

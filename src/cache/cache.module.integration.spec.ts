@@ -42,11 +42,13 @@ describe('CacheModule', () => {
     const connections = app.get<RedisConnections>(VIDCACHE_REDIS);
     expect(connections.client.status).toBe('ready');
     expect(connections.subscriber.status).toBe('ready');
+    expect(connections.writer.status).toBe('ready');
 
     await app.close();
 
     expect(connections.client.status).toBe('end');
     expect(connections.subscriber.status).toBe('end');
+    expect(connections.writer.status).toBe('end');
   });
 
   it('runs memory-only without REDIS_URL', async () => {

@@ -192,6 +192,26 @@ describe('GuardedL2 over two connections: the command connection and the writer 
     }
   });
 
+  it('does not close the circuit while a connection is not ready, though its ping answered', async () => {
+    const { l2, tier, client, writer } = guardedL2({ replicate: true });
+    await expect(l2.evict(eviction())).rejects.toBeInstanceOf(CacheUnavailableError);
+    tier.replicated.mockImplementation(() => Promise.resolve());
+    l2.start();
+    try {
+      writer.status = 'reconnecting';
+      client.emit('ready');
+      await waitFor(() => writer.ping.mock.calls.length === 1);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(l2.status).toBe('down');
+      expect(l2.pendingEvictions).toBe(0); // replayed, but the circuit stays open
+      writer.status = 'ready';
+      writer.emit('ready');
+      await waitFor(() => l2.status === 'up');
+    } finally {
+      l2.stop();
+    }
+  });
+
   it('commands that keep timing out: both connections are remade', async () => {
     const { l2, client, writer } = guardedL2({});
     for (let i = 0; i < 5; i++)

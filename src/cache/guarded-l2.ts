@@ -297,6 +297,9 @@ export class GuardedL2 {
           this.replaying = 0;
         }
       }
+      // A connection lost meanwhile ('close' does not reopen a circuit that is not closed yet).
+      const lost = this.connections.find((connection) => connection.status !== 'ready');
+      if (lost) throw new Error(`a Redis connection is ${lost.status}`);
       this.breaker.close();
       this.lastFailure = undefined;
       this.logger.log(circuitClosed(replayed));

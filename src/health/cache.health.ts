@@ -74,7 +74,12 @@ export class CacheHealthIndicator {
     }
     const started = performance.now();
     try {
-      await withTimeout(this.redis.client.ping(), this.ops.healthCheckTimeoutMs, 'Redis ping');
+      // Both command connections: the writer carries the evictions (RedisConnections).
+      await withTimeout(
+        Promise.all([this.redis.client.ping(), this.redis.writer.ping()]),
+        this.ops.healthCheckTimeoutMs,
+        'Redis ping',
+      );
       details.redis = { state: 'up', required, pingMs: round(performance.now() - started) };
       const client = this.redis.client;
       if (client instanceof Cluster) {
