@@ -171,16 +171,28 @@ describe('GuardedL2 over two connections: the command connection and the writer 
     }
   });
 
+  /** An eviction refused (its replicas did not take it); Redis's replicas then take the replay. */
+  async function afterARefusedEviction() {
+    const subject = guardedL2({ replicate: true });
+    await expect(subject.l2.evict(eviction())).rejects.toBeInstanceOf(CacheUnavailableError);
+    subject.tier.replicated.mockImplementation(() => Promise.resolve());
+    return subject;
+  }
+
+  /** The command connection is back: resolves once the recovery it starts has pinged the writer and settled. */
+  async function commandConnectionBack({ client, writer }: ReturnType<typeof guardedL2>) {
+    client.emit('ready');
+    await waitFor(() => writer.ping.mock.calls.length === 1);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
   it('closes the circuit only once both connections answer, then replays', async () => {
-    const { l2, tier, client, writer } = guardedL2({ replicate: true });
-    await expect(l2.evict(eviction())).rejects.toBeInstanceOf(CacheUnavailableError);
-    tier.replicated.mockImplementation(() => Promise.resolve());
+    const subject = await afterARefusedEviction();
+    const { l2, writer } = subject;
     writer.ping.mockImplementation(() => Promise.reject(new Error('Connection is closed.')));
     l2.start();
     try {
-      client.emit('ready');
-      await waitFor(() => writer.ping.mock.calls.length === 1);
-      await new Promise((resolve) => setImmediate(resolve));
+      await commandConnectionBack(subject);
       expect(l2.status).toBe('down');
       expect(l2.pendingEvictions).toBe(1);
       writer.ping.mockImplementation(() => Promise.resolve('PONG'));
@@ -193,15 +205,12 @@ describe('GuardedL2 over two connections: the command connection and the writer 
   });
 
   it('does not close the circuit while a connection is not ready, though its ping answered', async () => {
-    const { l2, tier, client, writer } = guardedL2({ replicate: true });
-    await expect(l2.evict(eviction())).rejects.toBeInstanceOf(CacheUnavailableError);
-    tier.replicated.mockImplementation(() => Promise.resolve());
+    const subject = await afterARefusedEviction();
+    const { l2, writer } = subject;
     l2.start();
     try {
       writer.status = 'reconnecting';
-      client.emit('ready');
-      await waitFor(() => writer.ping.mock.calls.length === 1);
-      await new Promise((resolve) => setImmediate(resolve));
+      await commandConnectionBack(subject);
       expect(l2.status).toBe('down');
       expect(l2.pendingEvictions).toBe(0); // replayed, but the circuit stays open
       writer.status = 'ready';
