@@ -8,7 +8,9 @@ import {
   MAX_KEY_LENGTH,
   namespacePrefix,
   patternGlob,
+  sequentialCopy,
 } from './cache-keys.js';
+import { isSequentialOneByte } from '../../test/fixtures/string-shape.js';
 
 /** Characters that are syntax somewhere (Redis globs, our separators and escapes, hash tags, hashed keys). */
 const TRICKY = ['%', '*', '?', '[', ']', '\\', ':', '{', '}', '#', '^', '-', '2', '3', 'A', 'a', 'F', ' '];
@@ -152,6 +154,46 @@ describe('encodeKey', () => {
   it('builds full keys as <prefix>:<namespace>:<encoded key>', () => {
     expect(namespacePrefix('vidcache', 'user')).toBe('vidcache:user:');
     expect(fullKey('vidcache', 'user', ['profile', 'a:b'])).toBe('vidcache:user:profile:a%3Ab');
+  });
+});
+
+describe('the key strings an L1 look-up compares', () => {
+  /** A part made at run time, as an id from a request is (a literal would be interned). */
+  const runtimeId = () => `vid_${String(Math.random()).slice(2, 10)}`;
+
+  it('encodeKey joins tuple parts as encodeKeyPart writes each, with `:`', () => {
+    const part = fc.oneof(trickyString, fc.integer(), fc.double(), fc.boolean());
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 5 }), (parts) => {
+        // At most 5 × 36 + 4 characters: never long enough to be hashed.
+        expect(encodeKey(parts)).toBe(parts.map(encodeKeyPart).join(':'));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('encodeKey builds a tuple key as one sequential string, escaped or not', () => {
+    const id = runtimeId();
+    // What `+` builds is not (the check can tell them apart).
+    expect(isSequentialOneByte(`video:${id}`)).toBe(false);
+    expect(isSequentialOneByte(encodeKey(['video', id]))).toBe(true);
+    expect(isSequentialOneByte(encodeKey(['video', `${id}:{tag}`]))).toBe(true);
+    expect(isSequentialOneByte(encodeKey(['page', id, 2, true]))).toBe(true);
+  });
+
+  it('sequentialCopy gives the same text, laid out sequentially, whatever the input', () => {
+    const anyUnit = fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code));
+    fc.assert(
+      fc.property(fc.string({ unit: anyUnit, maxLength: 40 }), (text) => {
+        expect(sequentialCopy(text)).toBe(text);
+      }),
+      { numRuns: 2_000 },
+    );
+    const full = fullKey('prefix', 'video', ['video', runtimeId()]);
+    const sliced = full.slice('prefix:video:'.length);
+    expect(isSequentialOneByte(sliced)).toBe(false);
+    expect(isSequentialOneByte(sequentialCopy(sliced))).toBe(true);
+    expect(isSequentialOneByte(sequentialCopy(`video:${runtimeId()}`))).toBe(true);
   });
 });
 

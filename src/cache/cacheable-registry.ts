@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CacheNamespace } from './namespaces.js';
+import type { MISS } from './read-through.handler.js';
+import type { L1Entry } from './stores/memory.store.js';
 
 /** One call of a `@Cacheable` method, as an access observer sees it. */
 export interface CacheableCall {
@@ -30,12 +32,12 @@ export interface CacheableMethod {
   /** The full key a call with these arguments reads. */
   keyOf(args: readonly unknown[]): string;
   /**
-   * What a call with these arguments would answer from L1 right now, synchronously, if `accept`
-   * takes it; the hit is then counted and observed as the call's would be. Otherwise
-   * {@link MISS}, with nothing counted: the caller is expected to make the call (see
+   * The L1 entry a call with these arguments would answer from right now, synchronously, if
+   * `accept` takes its value; the hit is then counted and observed as the call's would be.
+   * Otherwise {@link MISS}, with nothing counted: the caller is expected to make the call (see
    * `ReadThroughHandler.takeL1`).
    */
-  takeL1(args: readonly unknown[], accept: (value: unknown) => boolean): unknown;
+  takeL1(args: readonly unknown[], accept: (value: unknown) => boolean): L1Entry | typeof MISS;
 }
 
 /**

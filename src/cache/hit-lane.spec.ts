@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import {
   Controller,
   Get,
@@ -15,6 +16,8 @@ import {
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { CacheModule } from './cache.module.js';
+import { CacheStack } from './cache-stack.js';
+import { fullKey } from './cache-keys.js';
 import { Cacheable } from './decorators/cacheable.decorator.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyReply } from 'fastify';
@@ -131,6 +134,26 @@ describe('HitLane', () => {
       expect(items.loads).toBe(1);
       // The guard was told of the miss it had admitted (the first read), not of the answered hit.
       expect(LaneAwareGuard.handedOff).toEqual(['/items/a']);
+    });
+
+    it('serializes an entry once and keeps the JSON on it, so later hits send it as it is', async () => {
+      await get('/items/kept');
+      const stack = app.get(CacheStack);
+      const entry = () =>
+        stack.l1.lookup('items', fullKey('lane-spec', 'items', ['item', 'kept']), Date.now())!;
+      // The handler's answer was serialized by Nest's serializer, which keeps nothing on the entry.
+      expect(entry().json).toBeUndefined();
+      const first = await get('/items/kept');
+      expect(first.headers['cache-status']).toBe('vidcache; hit; detail=l1');
+      expect(entry().json).toBe(first.body);
+      const stringify = jest.spyOn(JSON, 'stringify');
+      try {
+        const second = await get('/items/kept');
+        expect(second.body).toBe(first.body);
+        expect(stringify).not.toHaveBeenCalled();
+      } finally {
+        stringify.mockRestore();
+      }
     });
 
     it('hands the request to the pipeline when a guard says no there, or the value is not served', async () => {

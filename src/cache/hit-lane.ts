@@ -286,9 +286,11 @@ function laneHook(lane: LaneRoute, batch: ReplyBatch) {
       if (!guards[i]!.admitHit(request, reply, spec.controller, spec.handler))
         return handOff(guards, i + 1, request, done);
     }
-    const value = method.takeL1(args, serves);
-    if (value === MISS) return handOff(guards, guards.length, request, done);
-    batch.add(reply, jsonOf(value));
+    const entry = method.takeL1(args, serves);
+    if (entry === MISS) return handOff(guards, guards.length, request, done);
+    // Serialized once per entry, and kept on it; jsonOf shares what Nest's serializer made of the
+    // same value, so the JSON is held once.
+    batch.add(reply, (entry.json ??= jsonOf(entry.value)));
   };
 }
 

@@ -46,8 +46,13 @@ export class ReadThroughHandler {
    * something that will (the HTTP hit lane, which passes a miss to the route's handler): it looks
    * first and counts nothing unless it takes the hit, so the read that follows is the one counted.
    * `accept` sees the value before anything is counted; a value it refuses is left to that read.
+   * Returns the entry taken (the caller reads its value with `readEntry`), or {@link MISS}.
    */
-  takeL1(ns: CacheNamespace, relativeKey: string, accept: (value: unknown) => boolean): unknown {
+  takeL1(
+    ns: CacheNamespace,
+    relativeKey: string,
+    accept: (value: unknown) => boolean,
+  ): L1Entry | typeof MISS {
     const now = this.deps.now();
     const seen = this.deps.l1.peek(ns.l1, relativeKey, now);
     if (seen === undefined || seen.freshUntil <= now || now >= seen.refreshAfter) return MISS;
@@ -56,7 +61,7 @@ export class ReadThroughHandler {
     // and frequency. Same entry: nothing ran between the look and the probe.
     this.deps.l1.probe(ns.l1, relativeKey, now);
     this.recordL1Hit(ns, seen);
-    return readEntry(seen);
+    return seen;
   }
 
   /** A read that {@link hitL1} did not answer (and has counted in L1). */

@@ -182,4 +182,19 @@ describe('LocalFirstThrottlerStorage', () => {
     expect((await s.increment('ip-8', MINUTE, 1, MINUTE, 'default')).isBlocked).toBe(false);
     expect((await s.increment('ip-8', MINUTE, 1, MINUTE, 'default')).isBlocked).toBe(true);
   });
+
+  it('keeps one count per client and throttler when their requests interleave', () => {
+    const s = storage({ redis: null });
+    const calls: [string, string][] = [
+      ['ip-1', 'default'],
+      ['ip-1', 'default'],
+      ['ip-2', 'default'],
+      ['ip-1', 'burst'],
+      ['ip-1', 'default'],
+      ['ip-2', 'burst'],
+      ['ip-2', 'default'],
+    ];
+    const totals = calls.map(([key, name]) => s.hit(key, MINUTE, 10, MINUTE, name).totalHits);
+    expect(totals).toEqual([1, 2, 1, 1, 3, 1, 2]);
+  });
 });

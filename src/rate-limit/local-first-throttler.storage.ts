@@ -104,6 +104,12 @@ export class LocalFirstThrottlerStorage
   private readonly counters = new Map<string, Counter>();
   /** Counters with unsent hits: a sync visits these, never the whole map. */
   private readonly unsent = new Set<Counter>();
+  /**
+   * The last counter id {@link hit} made, and what it was made of: consecutive requests mostly come
+   * from one client, whose tracker string the guard keeps, so the id is not concatenated (and
+   * hashed for the `Map` look-up) again on every request.
+   */
+  private lastId?: { readonly key: string; readonly throttlerName: string; readonly id: string };
   private prunedAt = 0;
   private announcedAt = Number.NEGATIVE_INFINITY;
   private readonly replicasKey: string;
@@ -182,7 +188,7 @@ export class LocalFirstThrottlerStorage
     throttlerName: string,
   ): ThrottlerStorageRecord {
     const now = this.clock();
-    const counter = this.counter(`${throttlerName}:${key}`, ttl, now);
+    const counter = this.counter(this.counterId(key, throttlerName), ttl, now);
     const estimate = counter.synced + counter.inFlight + counter.pending;
 
     if (now < counter.blockedUntil) return this.blocked(counter, estimate, counter.blockedUntil - now);
@@ -212,6 +218,14 @@ export class LocalFirstThrottlerStorage
     if (eager) void this.sync();
     else this.schedule();
     return this.admitted(counter, estimate, now);
+  }
+
+  private counterId(key: string, throttlerName: string): string {
+    const last = this.lastId;
+    if (last !== undefined && last.key === key && last.throttlerName === throttlerName) return last.id;
+    const id = `${throttlerName}:${key}`;
+    this.lastId = { key, throttlerName, id };
+    return id;
   }
 
   private admitted(counter: Counter, estimate: number, now: number): ThrottlerStorageRecord {

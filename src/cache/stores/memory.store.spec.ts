@@ -7,6 +7,7 @@ import { APP_CACHE_NAMESPACES } from '../../app.cache-namespaces.js';
 import { L1_EVICTIONS, type L1Eviction } from '../cache-policy.js';
 import { WTinyLfuIndex } from './l1/w-tinylfu.index.js';
 import { MemoryStore } from './memory.store.js';
+import { isSequentialOneByte } from '../../../test/fixtures/string-shape.js';
 
 const KB = 1024;
 const MINUTE = 60_000;
@@ -328,6 +329,20 @@ describe('MemoryStore (L1), eviction policy per namespace', () => {
     expect(plain.slice('alpha').lru).toBeInstanceOf(LRUCache);
     expect(store.slice('video').lru).toBeInstanceOf(WTinyLfuIndex);
   });
+
+  it.each(L1_EVICTIONS)(
+    'under %s, keeps its keys sequential: not views into the full keys it was given',
+    (eviction) => {
+      const { store, put } = storeWith(eviction, { policies: { alpha: { l1Share: 0.1, eviction } } });
+      const id = `vid_${String(Math.random()).slice(2, 10)}`;
+      put('video', ['video', id], { id });
+      put('alpha', ['item', id, 2], { id });
+      const keys = [...store.slice('video').lru.keys(), ...store.slice('alpha').lru.keys()];
+      expect(keys).toEqual([`video:${id}`, `item:${id}:2`]);
+      // A `Map` compares a sliced key with the one it is asked for through V8's runtime.
+      for (const key of keys) expect(isSequentialOneByte(key)).toBe(true);
+    },
+  );
 
   it('under tinylfu, a scan of cold keys leaves a namespace’s hot entries in place; under lru it flushes them', () => {
     const hotAfterScan = (eviction: L1Eviction) => {

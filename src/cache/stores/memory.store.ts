@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { globMatcher, namespacePrefix } from '../cache-keys.js';
+import { globMatcher, namespacePrefix, sequentialCopy } from '../cache-keys.js';
 import type { ResolvedCacheOptions } from '../cache-options.js';
 import type { L1Eviction, ResolvedPolicy } from '../cache-policy.js';
 import { unknownNamespace } from '../cache.messages.js';
@@ -21,6 +21,12 @@ export interface L1Entry {
   readonly bytes: number;
   readonly cloneOnRead: boolean;
   readonly tags: readonly string[] | undefined;
+  /**
+   * The value's JSON, once an answer has needed it (the HTTP hit lane's): kept on the entry, which
+   * the hit has in hand, rather than looked up by value in a `WeakMap` (`jsonOf`) on every hit.
+   * The value never changes, so neither does its JSON.
+   */
+  json: string | undefined;
 }
 
 // Fixed cost of an entry beyond its value: the key, the entry record and the LRU's bookkeeping.
@@ -184,6 +190,7 @@ export class MemoryStore implements L1Tier {
       bytes: immutable.bytes + ENTRY_OVERHEAD_BYTES + key.length * 2,
       cloneOnRead: immutable.cloneOnRead,
       tags: tags && tags.length > 0 ? tags : undefined,
+      json: undefined,
     };
     // Too large for its namespace's budget: served, but never stored. What the key held before is
     // older than this value, so it goes (as lru-cache itself would do).
@@ -191,7 +198,8 @@ export class MemoryStore implements L1Tier {
       slice.lru.delete(relative(slice, key));
       return entry;
     }
-    const relativeKey = relative(slice, key);
+    // Kept sequential: an L1 hit compares the key it asks for with this one (see sequentialCopy).
+    const relativeKey = sequentialCopy(relative(slice, key));
     slice.lru.set(relativeKey, entry, { size: entry.bytes });
     // W-TinyLFU may turn a newcomer away at once; only a stored entry may be reached by its tags.
     if (entry.tags && slice.lru.has(relativeKey)) for (const tag of entry.tags) this.index(tag, key);

@@ -13,6 +13,7 @@ const entry = (bytes = 100): L1Entry => ({
   bytes,
   cloneOnRead: false,
   tags: undefined,
+  json: undefined,
 });
 
 function tinylfu(max: number, maxSize = 1e12) {
