@@ -9,6 +9,7 @@ import {
   namespacePrefix,
   patternGlob,
   sequentialCopy,
+  type KeyPart,
 } from './cache-keys.js';
 import { isSequentialOneByte } from '../../test/fixtures/string-shape.js';
 
@@ -170,6 +171,12 @@ describe('the key strings an L1 look-up compares', () => {
       }),
       { numRuns: 2_000 },
     );
+  });
+
+  it('encodeKey writes a null or undefined part from an untyped caller as encodeKeyPart does', () => {
+    const parts = ['a', null, undefined, 1] as unknown as KeyPart[];
+    expect(encodeKey(parts)).toBe('a:null:undefined:1');
+    expect(encodeKey(parts)).not.toBe(encodeKey(['a', '', '', 1]));
   });
 
   it('encodeKey builds a tuple key as one sequential string, escaped or not', () => {

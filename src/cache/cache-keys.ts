@@ -47,7 +47,12 @@ export function encodeKey(key: CacheKey): string {
 function encodeParts(parts: readonly KeyPart[]): string {
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];
-    if (typeof part === 'string' && HAS_RESERVED.test(part)) return parts.map(encodeKeyPart).join(':');
+    // `join` writes `null` and `undefined` (from an untyped caller) as nothing; encodeKeyPart does not.
+    const plain =
+      typeof part === 'string'
+        ? !HAS_RESERVED.test(part)
+        : typeof part === 'number' || typeof part === 'boolean';
+    if (!plain) return parts.map(encodeKeyPart).join(':');
   }
   return parts.join(':');
 }

@@ -32,6 +32,23 @@ class ItemsService {
     this.loads++;
     return id.startsWith('none') ? null : { id };
   }
+
+  /** A value L1 cannot freeze (it holds a Buffer), so every read gets a clone. */
+  @Cacheable({ namespace: 'items', key: (id: string) => ['blob', id] })
+  async blob(id: string): Promise<{ id: string; bytes: Buffer }> {
+    return { id, bytes: Buffer.from([1, 2, 3]) };
+  }
+}
+
+@Controller('blobs')
+class BlobsController {
+  constructor(private readonly items: ItemsService) {}
+
+  @Get(':id')
+  @ServeL1Hits({ method: 'ItemsService.blob', args: ({ id }) => [id] })
+  blob(@Param('id') id: string) {
+    return this.items.blob(id);
+  }
 }
 
 /** Lets the lane answer unless the request says `x-deny: 1`; counts what it was asked. */
@@ -185,6 +202,20 @@ describe('HitLane', () => {
       await app.inject({ method: 'GET', url: '/items/c', headers: { 'content-length': '2' }, payload: '{}' });
       expect(LaneAwareGuard.activated).toBe(activatedBefore + 3);
     });
+  });
+
+  it('answers a value cloned on every read as its handler does, from the clone', async () => {
+    const app = await start(BlobsController);
+    try {
+      const get = () => app.inject({ method: 'GET', url: '/blobs/x' });
+      const fromHandler = await get();
+      const fromLane = await get();
+      expect(fromLane.headers['cache-status']).toBe('vidcache; hit; detail=l1');
+      expect(fromLane.body).toBe(fromHandler.body);
+      expect((await get()).body).toBe(fromHandler.body);
+    } finally {
+      await app.close();
+    }
   });
 
   describe('refuses to start when it would skip part of a route', () => {

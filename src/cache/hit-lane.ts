@@ -20,7 +20,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import { cacheStatus } from './cache-status.js';
 import { CacheableRegistry, type CacheableMethod } from './cacheable-registry.js';
 import { jsonOf } from './immutable-value.js';
+import { readEntry } from './load.js';
 import { MISS } from './read-through.handler.js';
+import type { L1Entry } from './stores/memory.store.js';
 
 /** The Fastify route `config` key that carries a route's {@link HitLaneOptions}. */
 export const HIT_LANE_ROUTE_CONFIG = 'vidcacheHitLane';
@@ -288,10 +290,20 @@ function laneHook(lane: LaneRoute, batch: ReplyBatch) {
     }
     const entry = method.takeL1(args, serves);
     if (entry === MISS) return handOff(guards, guards.length, request, done);
-    // Serialized once per entry, and kept on it; jsonOf shares what Nest's serializer made of the
-    // same value, so the JSON is held once.
-    batch.add(reply, (entry.json ??= jsonOf(entry.value)));
+    batch.add(reply, entryJson(entry));
   };
+}
+
+/**
+ * The JSON of an entry's value as its handler would answer it. A frozen value's is made once and
+ * kept on the entry (jsonOf shares what Nest's serializer made of the same value, so it is held
+ * once). A value that is cloned on every read (it holds a map, a set, a typed array…) is
+ * serialized from its clone, as the handler would serialize it: a `Buffer` and its clone, a plain
+ * `Uint8Array`, do not give the same JSON.
+ */
+function entryJson(entry: L1Entry): string {
+  if (entry.cloneOnRead) return jsonOf(readEntry(entry));
+  return (entry.json ??= jsonOf(entry.value));
 }
 
 /** Leaves a request to the pipeline, telling the first `asked` guards (those that were asked). */

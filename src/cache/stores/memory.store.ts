@@ -22,9 +22,9 @@ export interface L1Entry {
   readonly cloneOnRead: boolean;
   readonly tags: readonly string[] | undefined;
   /**
-   * The value's JSON, once an answer has needed it (the HTTP hit lane's): kept on the entry, which
-   * the hit has in hand, rather than looked up by value in a `WeakMap` (`jsonOf`) on every hit.
-   * The value never changes, so neither does its JSON.
+   * The value's JSON, once an answer has needed it (the HTTP hit lane's), for a value that is not
+   * `cloneOnRead`: kept on the entry, which the hit has in hand, rather than looked up by value in
+   * a `WeakMap` (`jsonOf`) on every hit. The value never changes, so neither does its JSON.
    */
   json: string | undefined;
 }
