@@ -85,10 +85,9 @@ export class L2Reader {
         try {
           const decoded = decodeEntryNow(read.bytes) ?? (await decodeEntry(read.bytes));
           if (this.isFresh(ask, decoded)) return this.fresh(ask, decoded);
-          const digest = valueState(read.bytes);
-          state = digest;
+          state = valueState(read.bytes);
           if (decoded.freshUntil + ns.policy.graceMs > this.now()) {
-            const observed = await l2.call(() => l2.tier.observe(ns.name, digest), 'read');
+            const observed = await l2.call(() => l2.tier.observe(ns.name, state), 'read');
             return {
               stale: { value: makeImmutable(decoded.value).value, freshUntil: decoded.freshUntil },
               observed,
@@ -102,8 +101,7 @@ export class L2Reader {
           state = '';
         }
       }
-      const seen = state;
-      return { observed: await l2.call(() => l2.tier.observe(ns.name, seen), 'read') };
+      return { observed: await l2.call(() => l2.tier.observe(ns.name, state), 'read') };
     } catch {
       return NOTHING_IN_L2;
     }
