@@ -9,7 +9,7 @@ import {
   type HybridHandle,
 } from '../../test/fixtures/redis.js';
 import { ANY } from './cache-keys.js';
-import { resolveCacheOptions } from './cache-options.js';
+import { resolveCacheOptions, type CacheModuleOptions } from './cache-options.js';
 import { RedisStore } from './stores/redis.store.js';
 import type { ContractSubject } from '../../test/fixtures/store-contract.js';
 import { l2Subject } from '../../test/fixtures/tier-subjects.js';
@@ -25,8 +25,14 @@ describe('HybridCacheService', () => {
   let prefix: string;
   let clock: FakeClock;
   const handles: HybridHandle[] = [];
-  const open = async () => {
-    const handle = await createHybrid({ prefix, redisUrl: TEST_REDIS_URL, policies, now: clock.now });
+  const open = async (options: CacheModuleOptions = {}) => {
+    const handle = await createHybrid({
+      ...options,
+      prefix,
+      redisUrl: TEST_REDIS_URL,
+      policies,
+      now: clock.now,
+    });
     handles.push(handle);
     return handle;
   };
@@ -307,7 +313,10 @@ describe('HybridCacheService', () => {
     ])(
       'a load on one replica does not store after %s on another (before any bus message)',
       async (_, evict) => {
-        const { cache } = await open();
+        // The conditional store is under test, so the load's reads of L2 must answer: at the
+        // default 150 ms L2 timeout a stalled CI machine turns them into misses with nothing
+        // observed, and the load (rightly, with no bus message to stop it) fills L1.
+        const { cache } = await open({ l2: { timeoutMs: 10_000 } });
         // The other replica, reduced to its Redis effects: no bus message reaches this one.
         const otherOptions = resolveCacheOptions({ prefix, policies, now: clock.now });
         const other = l2Subject(new RedisStore(redis, otherOptions), otherOptions);
@@ -321,6 +330,8 @@ describe('HybridCacheService', () => {
 
         const stored = await redis.getBuffer(`${prefix}:item:k`);
         expect(stored === null || stored[0] === 'T'.charCodeAt(0)).toBe(true);
+        // Refused by the conditional store in Redis, not kept out by anything local.
+        expect(cache.stats().namespaces.item!.discardedLoads).toBe(1);
         expect(await cache.wrap('item', 'k', () => 'new')).toBe('new');
       },
     );
