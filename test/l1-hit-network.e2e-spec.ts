@@ -85,11 +85,16 @@ describe('an L1 hit makes no network call, with every production default on', ()
     await server.start();
     redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
     // The production defaults for what the test fixture otherwise turns off or raises: warm-up on
-    // boot, and the rate limit's default (1,000 per minute, well above these few hundred reads);
-    // and a PostgreSQL server, as deployments run.
+    // boot, the rate limit's default (1,000 per minute, well above these few hundred reads) and the
+    // L2 timeout's; and a PostgreSQL server, as deployments run.
     service = await createTestApp({
       database: 'postgres',
-      env: { REDIS_URL: server.url, WARMUP_ON_BOOT: 'true', RATE_LIMIT_MAX: '1000' },
+      env: {
+        REDIS_URL: server.url,
+        WARMUP_ON_BOOT: 'true',
+        RATE_LIMIT_MAX: '1000',
+        CACHE_L2_TIMEOUT_MS: undefined,
+      },
     });
     app = service.app;
     // Over HTTP on the loopback, as clients reach it: each request goes through the event loop,

@@ -10,7 +10,13 @@ import { waitFor } from './fixtures/deferred.js';
 import { untilHeard } from './fixtures/http.js';
 import { closeAll, createOpsApp } from './fixtures/ops-app.js';
 import { metricTypes, parseMetrics, sampleValue, type PromSample } from './fixtures/prometheus.js';
-import { deletePrefix, rawClient, TEST_REDIS_URL, uniquePrefix } from './fixtures/redis.js';
+import {
+  deletePrefix,
+  rawClient,
+  TEST_REDIS_URL,
+  UNHURRIED_L2_TIMEOUT_MS,
+  uniquePrefix,
+} from './fixtures/redis.js';
 
 @Injectable()
 class ThingsService {
@@ -51,6 +57,7 @@ const cache = (prefix: string) => ({
   prefix,
   redisUrl: TEST_REDIS_URL,
   policies: { thing: { jitter: 0, earlyRefresh: 0 } },
+  l2: { timeoutMs: UNHURRIED_L2_TIMEOUT_MS },
 });
 
 const scrape = async (app: NestFastifyApplication) => {

@@ -9,7 +9,7 @@ import type { WarmupItem, WarmupReport } from '../src/warmup/warmup.types.js';
 import { waitFor } from './fixtures/deferred.js';
 import { untilHeard } from './fixtures/http.js';
 import { closeAll, createOpsApp } from './fixtures/ops-app.js';
-import { TEST_REDIS_URL } from './fixtures/redis.js';
+import { TEST_REDIS_URL, UNHURRIED_L2_TIMEOUT_MS } from './fixtures/redis.js';
 import { testPrefixes } from './fixtures/redis-prefixes.js';
 
 const WARMED = ['a', 'b', 'c', 'd', 'e', 'f'];
@@ -71,6 +71,7 @@ const cache = (prefix: string, { memoryOnly = false } = {}) => ({
   prefix,
   redisUrl: memoryOnly ? undefined : TEST_REDIS_URL,
   policies: { item: { jitter: 0, l1TtlMs: 60_000, l2TtlMs: 60_000 } },
+  l2: { timeoutMs: UNHURRIED_L2_TIMEOUT_MS },
 });
 
 const bootReport = async (app: NestFastifyApplication): Promise<WarmupReport> => {

@@ -2,7 +2,13 @@ import { jest } from '@jest/globals';
 import { Controller, Get, Injectable, Logger, Param, Scope, SetMetadata } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { deletePrefix, rawClient, TEST_REDIS_URL, uniquePrefix } from '../../../test/fixtures/redis.js';
+import {
+  deletePrefix,
+  rawClient,
+  TEST_REDIS_URL,
+  UNHURRIED_L2_TIMEOUT_MS,
+  uniquePrefix,
+} from '../../../test/fixtures/redis.js';
 import { CacheModule } from '../cache.module.js';
 import { CacheConfig } from './cache-config.decorator.js';
 import { CacheEvict } from './cache-evict.decorator.js';
@@ -106,7 +112,14 @@ describe('cache decorators', () => {
       .spyOn(Logger.prototype, 'warn')
       .mockImplementation((message: unknown) => void warnings.push(String(message)));
     const moduleRef = await Test.createTestingModule({
-      imports: [CacheModule.forRoot({ prefix, redisUrl: TEST_REDIS_URL, policies })],
+      imports: [
+        CacheModule.forRoot({
+          prefix,
+          redisUrl: TEST_REDIS_URL,
+          policies,
+          l2: { timeoutMs: UNHURRIED_L2_TIMEOUT_MS },
+        }),
+      ],
       providers: [ThingsService, PerRequestService],
       controllers: [ThingsController],
     }).compile();
