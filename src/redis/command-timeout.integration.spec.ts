@@ -91,6 +91,30 @@ describe('the command timeout of the connections the service makes', () => {
       }
     });
 
+    it('leaves no timer keeping the process alive once a command failed without an answer', async () => {
+      // A long bound, as tests and some deployments set: a timer still armed for a command the
+      // closed connection had already failed kept Jest (or a service shutting down) alive for it.
+      const timers = () => process.getActiveResourcesInfo().filter((type) => type === 'Timeout').length;
+      const long = (await createRedisConnections({
+        redis: { mode: 'standalone', url: server.url },
+        redisOptions: {},
+        instanceId: 'timeout-spec-unanswered',
+        l2: { timeoutMs: 600_000 },
+      }))!;
+      try {
+        expect(await long.client.ping()).toBe('PONG');
+        const before = timers();
+        const ended = new Promise((resolve) => long.client.once('end', resolve));
+        const sent = long.client.get('timeout-spec:unanswered');
+        long.client.disconnect();
+        await expect(sent).rejects.toBeInstanceOf(Error);
+        await ended; // ioredis's own timer of the closing connection is gone by then
+        expect(timers()).toBe(before);
+      } finally {
+        await long.close();
+      }
+    });
+
     it('still fails a command Redis does not answer, with the message the cache counts as a timeout', async () => {
       server.pause();
       try {

@@ -37,6 +37,10 @@ export function boundCommands<T extends RedisClient>(client: T, timeoutMs: numbe
     if (!command[armed]) {
       command[armed] = true;
       const timer = setTimeout(() => setImmediate(() => expire(command)), timeoutMs + heldFor(command));
+      // It only ends a wait: a command still waited for has its connection keeping the process
+      // alive, and one that was rejected unanswered (a closed connection) keeps its timer until the
+      // deadline, which must not hold a process that is shutting down.
+      timer.unref();
       command.promise.then(() => clearTimeout(timer), noop);
     }
     return send(command, ...rest);
