@@ -20,9 +20,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import { cacheStatus } from './cache-status.js';
 import { CacheableRegistry, type CacheableMethod } from './cacheable-registry.js';
 import { jsonOf } from './immutable-value.js';
-import { readEntry } from './load.js';
 import { MISS } from './read-through.handler.js';
-import type { L1Entry } from './stores/memory.store.js';
+import { readEntry, type L1Entry } from './stores/memory.store.js';
 
 /** The Fastify route `config` key that carries a route's {@link HitLaneOptions}. */
 export const HIT_LANE_ROUTE_CONFIG = 'vidcacheHitLane';

@@ -6,7 +6,7 @@ import type { GuardedL2 } from './guarded-l2.js';
 import { makeImmutable } from './immutable-value.js';
 import type { EvictionGate, FillToken } from './eviction-gate.js';
 import type { CacheNamespace } from './namespaces.js';
-import type { L1Entry } from './stores/memory.store.js';
+import { readEntry, type L1Entry } from './stores/memory.store.js';
 import type { L1Tier } from './tiers.js';
 import { valueState, type L2Observation, type L2Read } from './stores/redis.store.js';
 import { l1PutOf } from './ttl.js';
@@ -121,6 +121,6 @@ export class L2Reader {
     const now = this.now();
     const entry = this.l1.put(ns.name, ask.key, l1PutOf(ns.policy, now, decoded));
     ns.counters.l1Writes++;
-    return { fresh: { value: entry.cloneOnRead ? structuredClone(entry.value) : entry.value, entry } };
+    return { fresh: { value: readEntry(entry), entry } };
   }
 }

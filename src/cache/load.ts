@@ -12,7 +12,7 @@ import { makeImmutable } from './immutable-value.js';
 import type { L2Reader, L2ReadResult } from './l2-reader.js';
 import type { EvictionGate, FillToken } from './eviction-gate.js';
 import type { CacheNamespace } from './namespaces.js';
-import type { L1Entry } from './stores/memory.store.js';
+import { readEntry, type L1Entry } from './stores/memory.store.js';
 import type { L1Tier } from './tiers.js';
 import type { L2Observation } from './stores/redis.store.js';
 import { jitter, l1PutOf } from './ttl.js';
@@ -334,6 +334,3 @@ function withSoftTimeout<T>(loading: Promise<T>, ms: number): Promise<T> {
   });
   return Promise.race([loading, timeout]).finally(() => clearTimeout(timer));
 }
-
-/** An L1 entry's value as a caller may receive it. */
-export const readEntry = (entry: L1Entry) => (entry.cloneOnRead ? structuredClone(entry.value) : entry.value);

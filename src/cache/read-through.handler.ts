@@ -3,9 +3,9 @@ import { encodeKey } from './cache-keys.js';
 import { cacheTracing, type ReadTrace } from './cache-tracing.js';
 import type { Flight, Flights, LoadResult } from './flights.js';
 import type { InvalidationBus } from './invalidation-bus.js';
-import { Load, readEntry, type LoadDeps, type WrapOptions } from './load.js';
+import { Load, type LoadDeps, type WrapOptions } from './load.js';
 import type { CacheNamespace } from './namespaces.js';
-import type { L1Entry } from './stores/memory.store.js';
+import { readEntry, type L1Entry } from './stores/memory.store.js';
 
 /** What {@link ReadThroughHandler.hitL1} returns when L1 did not answer (a cached value may be `undefined`). */
 export const MISS: unique symbol = Symbol('vidcache.miss');

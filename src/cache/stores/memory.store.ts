@@ -29,6 +29,9 @@ export interface L1Entry {
   json: string | undefined;
 }
 
+/** An L1 entry's value as a caller may receive it: its own clone, when the value is cloned on read. */
+export const readEntry = (entry: L1Entry) => (entry.cloneOnRead ? structuredClone(entry.value) : entry.value);
+
 // Fixed cost of an entry beyond its value: the key, the entry record and the LRU's bookkeeping.
 const ENTRY_OVERHEAD_BYTES = 160;
 
